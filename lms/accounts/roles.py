@@ -1,0 +1,132 @@
+"""The roles of Relay, defined once.
+
+A role is a Django group whose capabilities are model permissions granted by the data migration
+`0002_roles`. Code never tests a group name inline: it asks for a permission, or for the role
+through the helpers below.
+"""
+
+from dataclasses import dataclass
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    LEARNER = "learner", "Learner"
+    FTO = "fto", "Field training officer"
+    SUPERVISOR = "supervisor", "Supervisor / program manager"
+    HR = "hr", "HR"
+    AUTHOR = "author", "Curriculum author"
+    ADMIN = "admin", "Administrator"
+
+
+@dataclass(frozen=True)
+class RoleDefinition:
+    role: Role
+    group_name: str
+    permissions: tuple[str, ...]
+    requires_mfa: bool
+    description: str
+
+
+ROLE_DEFINITIONS: dict[Role, RoleDefinition] = {
+    Role.LEARNER: RoleDefinition(
+        Role.LEARNER,
+        "Learners",
+        (),
+        requires_mfa=False,
+        description="Works through assigned training and keeps their own record.",
+    ),
+    Role.FTO: RoleDefinition(
+        Role.FTO,
+        "Field training officers",
+        ("accounts.sign_off_trainees",),
+        requires_mfa=True,
+        description="Sees and signs off the trainees assigned to them.",
+    ),
+    Role.SUPERVISOR: RoleDefinition(
+        Role.SUPERVISOR,
+        "Supervisors",
+        ("accounts.view_organisation_staff", "accounts.invite_staff"),
+        requires_mfa=True,
+        description="Sees and invites the people of their own organisation.",
+    ),
+    Role.HR: RoleDefinition(
+        Role.HR,
+        "HR",
+        ("accounts.view_city_staff", "accounts.invite_staff", "accounts.verify_credentials"),
+        requires_mfa=True,
+        description=(
+            "Reads staff city-wide (contracted organisations only where they share data), "
+            "invites people and verifies credentials."
+        ),
+    ),
+    Role.AUTHOR: RoleDefinition(
+        Role.AUTHOR,
+        "Curriculum authors",
+        ("wagtailadmin.access_admin",),
+        requires_mfa=False,
+        description="Writes the curriculum in the Wagtail admin.",
+    ),
+    Role.ADMIN: RoleDefinition(
+        Role.ADMIN,
+        "Administrators",
+        (
+            "wagtailadmin.access_admin",
+            "accounts.view_city_staff",
+            "accounts.view_all_staff",
+            "accounts.invite_staff",
+            "accounts.manage_roles",
+            "accounts.add_organisation",
+            "accounts.change_organisation",
+            "accounts.view_organisation",
+        ),
+        requires_mfa=True,
+        description="Sets up organisations and roles; full access to both admins.",
+    ),
+}
+
+GROUP_TO_ROLE: dict[str, Role] = {d.group_name: d.role for d in ROLE_DEFINITIONS.values()}
+
+
+def roles_of(user) -> list[Role]:
+    """The roles a user holds, in the order of `Role`. Uses the prefetched groups if present."""
+    if not user.is_authenticated:
+        return []
+    names = {group.name for group in user.groups.all()}
+    return [role for role in Role if ROLE_DEFINITIONS[role].group_name in names]
+
+
+def requires_mfa(user) -> bool:
+    """True when any role of the user (or superuser status) demands a second factor."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return any(ROLE_DEFINITIONS[role].requires_mfa for role in roles_of(user))
+
+
+def sync_role_groups(apps) -> None:
+    """Create the role groups and set their permissions to exactly those defined above.
+
+    Called from data migrations (this one and any later one that adds a capability), with the
+    historical app registry; permissions that do not exist yet are created first.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    for definition in ROLE_DEFINITIONS.values():
+        group, _ = group_model.objects.get_or_create(name=definition.group_name)
+        wanted = []
+        for dotted in definition.permissions:
+            app_label, codename = dotted.split(".")
+            wanted.extend(
+                permission_model.objects.filter(
+                    content_type__app_label=app_label, codename=codename
+                )
+            )
+        group.permissions.set(wanted)
