@@ -2,7 +2,8 @@ from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from wagtail import urls as wagtail_urls
+from django.views.generic import RedirectView
+from django_rq.models import Dashboard
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
@@ -12,6 +13,10 @@ from lms.accounts import views as account_views
 # The Django admin signs in through allauth like every other page (and so through its MFA).
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "Relay administration"
+# django-rq's dashboard answers unknown queue numbers with a server error; operators use
+# `manage.py rqstats` instead. django_rq stays installed for its `rqworker` command.
+if admin.site.is_registered(Dashboard):
+    admin.site.unregister(Dashboard)
 
 urlpatterns = [
     path("", account_views.home, name="home"),
@@ -19,6 +24,11 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("lms.accounts.urls")),
     path("django-admin/", admin.site.urls),
+    # Wagtail's own sign-in form would skip allauth's second factor: send it to allauth's.
+    path("cms/login/", RedirectView.as_view(pattern_name="account_login", query_string=True)),
+    path("cms/logout/", RedirectView.as_view(pattern_name="account_logout")),
+    # Wagtail's deliberate-crash page exists to test error reporting; not in Relay.
+    path("cms/failwhale/", views.not_found),
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
 ]
@@ -27,11 +37,6 @@ if settings.DEBUG:
     from django.conf.urls.static import static
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
-
-urlpatterns += [
-    # Curriculum pages are served by Wagtail under /learn/ (its site root).
-    path("learn/", include(wagtail_urls)),
-]
 
 handler403 = "lms.views.permission_denied"
 handler404 = "lms.views.page_not_found"

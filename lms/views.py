@@ -1,7 +1,7 @@
 """Cross-cutting views: health check and the friendly error pages."""
 
 from django.db import connection
-from django.http import HttpResponseServerError, JsonResponse
+from django.http import Http404, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.cache import never_cache
@@ -13,7 +13,7 @@ def healthz(request):
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-    except Exception:  # noqa: BLE001 - any database failure means "not healthy"
+    except Exception:
         return JsonResponse({"status": "unavailable"}, status=503, headers={"Retry-After": "5"})
     return JsonResponse({"status": "ok"})
 
@@ -29,3 +29,8 @@ def page_not_found(request, exception=None):
 def server_error(request):
     # Rendered without a request: the context processors may need the database that failed.
     return HttpResponseServerError(loader.get_template("500.html").render())
+
+
+def not_found(request, *args, **kwargs):
+    """Stands in front of third-party URLs that Relay switches off."""
+    raise Http404

@@ -11,9 +11,11 @@ def navigation(request):
         return {"nav_items": [], "user_roles": []}
     roles = roles_of(user)
     items = [("Home", reverse("home"))]
-    if user.has_perm("accounts.view_organisation_staff") or user.has_perm(
-        "accounts.view_city_staff"
-    ) or Role.FTO in roles:
+    if (
+        user.has_perm("accounts.view_organisation_staff")
+        or user.has_perm("accounts.view_city_staff")
+        or Role.FTO in roles
+    ):
         items.append(("People", reverse("accounts:staff_list")))
     if user.has_perm("accounts.invite_staff"):
         items.append(("Invitations", reverse("accounts:invitation_list")))

@@ -34,7 +34,8 @@ class InvitationForm(forms.Form):
 
 class AcceptInvitationForm(forms.Form):
     password1 = forms.CharField(
-        label="Choose a password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label="Choose a password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     password2 = forms.CharField(
         label="Repeat the password",
@@ -61,9 +62,7 @@ class AcceptInvitationForm(forms.Form):
 class StaffFilterForm(forms.Form):
     q = forms.CharField(label="Search", required=False, max_length=100)
     organisation = forms.ModelChoiceField(queryset=None, required=False)
-    status = forms.ChoiceField(
-        choices=[("", "Any status"), *StaffStatus.choices], required=False
-    )
+    status = forms.ChoiceField(choices=[("", "Any status"), *StaffStatus.choices], required=False)
 
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)

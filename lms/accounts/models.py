@@ -137,9 +137,7 @@ class StaffProfile(models.Model):
     """A person's employment with one organisation. Never deleted: separation is a status."""
 
     user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="staff_profile")
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="staff"
-    )
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="staff")
     employee_id = models.CharField(max_length=40)
     job_role = models.ForeignKey(
         "certificates.JobRole",

@@ -79,9 +79,13 @@ def home_for(*, user: User) -> HomeData:
     return data
 
 
-def staff_list_for(*, user: User, organisation_id: int | None = None, status: str = "", q: str = ""):
-    qs = StaffProfile.objects.visible_to(user).with_people().order_by(
-        "organisation__name", "user__last_name", "user__first_name"
+def staff_list_for(
+    *, user: User, organisation_id: int | None = None, status: str = "", q: str = ""
+):
+    qs = (
+        StaffProfile.objects.visible_to(user)
+        .with_people()
+        .order_by("organisation__name", "user__last_name", "user__first_name")
     )
     if organisation_id:
         qs = qs.filter(organisation_id=organisation_id)

@@ -13,7 +13,7 @@ from lms.audit.services import audit_record
 
 from . import selectors, services
 from .forms import AcceptInvitationForm, InvitationForm, RolesForm, StaffFilterForm
-from .models import Invitation, Organisation, StaffProfile
+from .models import Organisation, StaffProfile
 from .permissions import can_manage_roles, can_view_staff
 from .roles import ROLE_DEFINITIONS, Role, roles_of
 
@@ -155,9 +155,7 @@ def invitation_list(request):
 @permission_required("accounts.invite_staff", raise_exception=True)
 @require_POST
 def invitation_revoke(request, pk):
-    invitation = get_object_or_404(
-        selectors.invitations_visible_to(user=request.user), pk=pk
-    )
+    invitation = get_object_or_404(selectors.invitations_visible_to(user=request.user), pk=pk)
     try:
         services.invitation_revoke(actor=request.user, invitation=invitation, request=request)
     except ValidationError:
@@ -199,5 +197,3 @@ def _invitation_problem(request, reason: str):
         {"title": title, "advice": advice},
         status=status,
     )
-
-

@@ -88,9 +88,7 @@ def audit_verify_chain(*, batch_size: int = 2000) -> Iterator[ChainBreak]:
     previous = GENESIS_HASH
     last_id = 0
     while True:
-        batch = list(
-            AuditEvent.objects.filter(id__gt=last_id).order_by("id")[:batch_size].values()
-        )
+        batch = list(AuditEvent.objects.filter(id__gt=last_id).order_by("id")[:batch_size].values())
         if not batch:
             return
         for row in batch:

@@ -4,7 +4,7 @@ from .base import *  # noqa: F403
 from .base import BASE_DIR
 
 DEBUG = False
-SECRET_KEY = "relay-tests-only"  # noqa: S105
+SECRET_KEY = "relay-tests-only"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; tests only
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
@@ -15,3 +15,12 @@ STORAGES = {
 PRIVATE_STORAGE_ROOT = BASE_DIR / "var" / "test-private"
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"
 WAGTAILADMIN_BASE_URL = "http://testserver"
+# Always the database cache in tests, even when REDIS_URL is set for the RQ test: each test's
+# rollback then also resets allauth's rate-limit counters and used-code markers, and parallel
+# workers never share them.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "relay_cache",
+    }
+}

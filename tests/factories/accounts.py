@@ -58,8 +58,9 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def roles(obj, create, extracted, **kwargs):
-        if create and extracted:
-            give_roles(obj, *extracted)
+        """Everyone holds the learner role, as invitations and the roles service ensure."""
+        if create:
+            give_roles(obj, *(extracted or ()))
 
     @factory.post_generation
     def totp(obj, create, extracted, **kwargs):

@@ -1,0 +1,205 @@
+"""Build the bench data set once; time the scenarios against the current database connection.
+
+The two halves are separate so the tests can run the scenarios inside pytest-django's test
+database, and `python -m bench` can run them against the seeded bench database.
+"""
+
+import datetime
+import gc
+import json
+import math
+import platform
+import statistics
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import django
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import DatabaseError, connection
+from django.http import HttpResponse
+from django.test.utils import CaptureQueriesContext
+
+from .context import BenchContext, BenchmarkError
+from .scenarios import BASELINE, LEARNER, SCENARIOS, Request, Scenario
+
+
+@dataclass(frozen=True)
+class Build:
+    seed_seconds: float
+    reused: bool
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    name: str
+    size: int
+    median_ms: float
+    p95_ms: float
+    queries: int
+    ratio_to_baseline: float
+    repeats: int
+
+
+# --- Building the data set ---------------------------------------------------------------------
+
+
+def build_database(*, size: int, marker: Path, rebuild: bool = False) -> Build:
+    """Migrate and seed the current database with `seed_demo --size`, unless already done.
+
+    `marker` records a finished build (size and seeding time); it is trusted only while the
+    database still holds the demo logins, so a deleted database is rebuilt.
+    """
+    if not rebuild:
+        recorded = _recorded_build(marker, size=size)
+        if recorded is not None and _is_seeded():
+            return Build(seed_seconds=recorded, reused=True)
+    marker.unlink(missing_ok=True)
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    started = time.perf_counter()
+    call_command("seed_demo", size=size, verbosity=0)
+    seconds = time.perf_counter() - started
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(json.dumps({"size": size, "seed_seconds": seconds}) + "\n")
+    return Build(seed_seconds=seconds, reused=False)
+
+
+def _recorded_build(marker: Path, *, size: int) -> float | None:
+    try:
+        recorded = json.loads(marker.read_text())
+    except (OSError, ValueError):
+        return None
+    if recorded.get("size") != size:
+        return None
+    return float(recorded["seed_seconds"])
+
+
+def _is_seeded() -> bool:
+    try:
+        return get_user_model().objects.filter(email=LEARNER).exists()
+    except DatabaseError:  # not even migrated
+        return False
+
+
+# --- Timing ------------------------------------------------------------------------------------
+
+
+def run_scenarios(
+    *,
+    names: Iterable[str],
+    size: int,
+    repeat: int,
+    warmup: int,
+    registry: Mapping[str, Scenario] = SCENARIOS,
+) -> list[ScenarioResult]:
+    """Time each named scenario (and always the baseline, first) on the current connection.
+
+    Per scenario: `warmup` discarded requests, `repeat` timed ones, then one more request
+    inside CaptureQueriesContext to count its queries. Any response other than 200 raises
+    BenchmarkError.
+    """
+    if repeat < 1 or warmup < 0:
+        raise BenchmarkError("repeat must be at least 1 and warmup at least 0")
+    names = check_names(names, registry=registry)
+    ordered = [BASELINE, *(name for name in names if name != BASELINE)]
+    context = BenchContext(size=size)
+    measured = {
+        name: _measure(name, registry[name](context), repeat=repeat, warmup=warmup)
+        for name in ordered
+    }
+    baseline_median = statistics.median(measured[BASELINE][0])
+    results = []
+    for name, (samples, queries) in measured.items():
+        median = statistics.median(samples)
+        results.append(
+            ScenarioResult(
+                name=name,
+                size=size,
+                median_ms=round(median * 1000, 3),
+                p95_ms=round(percentile(samples, 95) * 1000, 3),
+                queries=queries,
+                ratio_to_baseline=round(baseline_median / median, 3),
+                repeats=len(samples),
+            )
+        )
+    return results
+
+
+def check_names(names: Iterable[str], *, registry: Mapping[str, Scenario] = SCENARIOS) -> list[str]:
+    """The names without duplicates, in order; BenchmarkError if any is not registered."""
+    names = list(dict.fromkeys(names))
+    unknown = [name for name in names if name not in registry]
+    if unknown:
+        raise BenchmarkError(
+            f"Unknown scenario(s): {', '.join(unknown)}. Known: {', '.join(registry)}"
+        )
+    return names
+
+
+def _measure(name: str, request: Request, *, repeat: int, warmup: int) -> tuple[list[float], int]:
+    for _ in range(warmup):
+        _check(name, request())
+    gc.collect()
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = request()
+        samples.append(time.perf_counter() - started)
+        _check(name, response)
+    with CaptureQueriesContext(connection) as queries:
+        _check(name, request())
+    return samples, len(queries)
+
+
+def _check(name: str, response: HttpResponse) -> None:
+    if response.status_code == 200:
+        return
+    path = response.wsgi_request.get_full_path() if hasattr(response, "wsgi_request") else "?"
+    detail = response.get("Location") or response.content[:300].decode(errors="replace")
+    raise BenchmarkError(
+        f"Scenario {name!r}: GET {path} returned {response.status_code}, not 200: {detail}"
+    )
+
+
+def percentile(samples: list[float], pct: float) -> float:
+    """Nearest-rank percentile: the smallest sample with at least pct% of samples at or below."""
+    ordered = sorted(samples)
+    return ordered[max(math.ceil(pct / 100 * len(ordered)), 1) - 1]
+
+
+# --- Reporting ---------------------------------------------------------------------------------
+
+
+def results_document(
+    *, results: list[ScenarioResult], size: int, seed_seconds: float | None
+) -> dict:
+    return {
+        "generated_at": datetime.datetime.now(tz=datetime.UTC).isoformat(timespec="seconds"),
+        "database": connection.vendor,
+        "size": size,
+        "seed_seconds": None if seed_seconds is None else round(seed_seconds, 2),
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "scenarios": [asdict(result) for result in results],
+    }
+
+
+def format_table(document: dict) -> str:
+    seed = document["seed_seconds"]
+    lines = [
+        f"Relay bench: {document['database']}, size {document['size']}, "
+        f"seeded in {'?' if seed is None else f'{seed:.1f}'} s, "
+        f"Python {document['python']}, Django {document['django']}",
+        "",
+        f"{'scenario':<24} {'median ms':>10} {'p95 ms':>10} {'queries':>8} "
+        f"{'vs baseline':>12} {'repeats':>8}",
+    ]
+    for row in document["scenarios"]:
+        lines.append(
+            f"{row['name']:<24} {row['median_ms']:>10.2f} {row['p95_ms']:>10.2f} "
+            f"{row['queries']:>8} {row['ratio_to_baseline']:>12.3f} {row['repeats']:>8}"
+        )
+    return "\n".join(lines) + "\n"

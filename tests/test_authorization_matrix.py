@@ -1,0 +1,234 @@
+"""Every URL pattern of the project x every role, against one table of expected outcomes.
+
+The resolver is walked, so a new URL without a row in `MATRIX` fails `test_every_url_has_a_row`.
+Rows are matched by URL name first, then by the longest route prefix ending in `*`.
+"""
+
+import re
+import uuid
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from lms.accounts.services import invitation_create
+from tests.conftest import sign_in
+
+ROLES = ["anonymous", "learner", "fto", "supervisor", "hr", "author", "admin", "other_org"]
+CITY_ATTR = {"other_org": "cbo_supervisor"}
+
+# Outcomes
+OK = "ok"  # 200
+REDIRECT = "redirect"  # 3xx elsewhere than a login page
+LOGIN = "login"  # 3xx to a login page
+FORBIDDEN = "forbidden"  # 403
+NOT_FOUND = "not_found"  # 404 (also how other organisations' people are hidden)
+GONE = "gone"  # 410
+NOT_ALLOWED = "method_not_allowed"  # 405: a POST-only URL opened with GET
+DENIED = "denied"  # third-party admin: 403, 404 or a bounce to a login page
+ALLOWED = "allowed"  # third-party admin: anything but a denial or a server error
+ANY = "any"  # allauth's own flows: anything but a server error
+
+
+def everyone(outcome):
+    return dict.fromkeys(ROLES, outcome)
+
+
+def roles(default, **overrides):
+    return {**everyone(default), **overrides}
+
+
+@dataclass(frozen=True)
+class Row:
+    get: dict
+    post: dict | None = None  # checked too for POST-only views
+
+
+MATRIX: dict[str, Row] = {
+    # --- Relay's own pages ---
+    "home": Row(roles(OK, anonymous=LOGIN)),
+    "healthz": Row(everyone(OK)),
+    "accounts:staff_list": Row(roles(OK, anonymous=LOGIN, learner=FORBIDDEN, author=FORBIDDEN)),
+    # The object is the department's learner.
+    "accounts:staff_detail": Row(roles(OK, anonymous=LOGIN, author=NOT_FOUND, other_org=NOT_FOUND)),
+    "accounts:staff_roles": Row(
+        roles(NOT_ALLOWED, anonymous=LOGIN),
+        post=roles(
+            FORBIDDEN, anonymous=LOGIN, author=NOT_FOUND, other_org=NOT_FOUND, admin=REDIRECT
+        ),
+    ),
+    "accounts:invitation_list": Row(
+        roles(OK, anonymous=LOGIN, learner=FORBIDDEN, fto=FORBIDDEN, author=FORBIDDEN)
+    ),
+    # The object is an open invitation into the department.
+    "accounts:invitation_revoke": Row(
+        roles(NOT_ALLOWED, anonymous=LOGIN, learner=FORBIDDEN, fto=FORBIDDEN, author=FORBIDDEN),
+        post=roles(
+            REDIRECT,
+            anonymous=LOGIN,
+            learner=FORBIDDEN,
+            fto=FORBIDDEN,
+            author=FORBIDDEN,
+            other_org=NOT_FOUND,
+        ),
+    ),
+    "accounts:invitation_accept": Row(roles(REDIRECT, anonymous=OK)),
+    # --- Sign-in (allauth) ---
+    "account_login": Row(roles(REDIRECT, anonymous=OK)),
+    "account_signup": Row(roles(REDIRECT, anonymous=OK)),  # shows "sign-up closed"
+    "account_reset_password": Row(everyone(OK)),
+    "account_email": Row(roles(OK, anonymous=LOGIN)),
+    "account_change_password": Row(roles(OK, anonymous=LOGIN)),
+    "mfa_index": Row(roles(OK, anonymous=LOGIN)),
+    # With a second factor: to the MFA overview; without: to allauth's password re-check.
+    "mfa_activate_totp": Row(roles(REDIRECT, anonymous=LOGIN)),
+    "accounts/*": Row(everyone(ANY)),
+    # --- The two admins ---
+    "cms/*": Row(roles(DENIED, anonymous=LOGIN, author=ANY, admin=ALLOWED)),
+    "wagtailadmin_home": Row(roles(DENIED, anonymous=LOGIN, author=OK, admin=OK)),
+    # Authors get page permissions with the curriculum; until then the explorer sends them home.
+    "wagtailadmin_explore_root": Row(roles(DENIED, anonymous=LOGIN, author=REDIRECT, admin=OK)),
+    "wagtailadmin_sprite": Row(everyone(OK)),
+    "wagtailadmin_javascript_catalog": Row(everyone(OK)),
+    "cms/password_reset/*": Row(everyone(NOT_FOUND)),  # passwords are reset through allauth
+    # Wagtail's sign-in and sign-out hand over to allauth.
+    "cms/login/": Row(everyone(LOGIN)),
+    "cms/logout/": Row(everyone(REDIRECT)),
+    # Wagtail turns an author away from what they may not edit by sending them to the dashboard.
+    "wagtailusers_users:index": Row(roles(DENIED, anonymous=LOGIN, author=REDIRECT, admin=OK)),
+    "organisations:index": Row(roles(DENIED, anonymous=LOGIN, author=REDIRECT, admin=OK)),
+    "job-roles:index": Row(roles(DENIED, anonymous=LOGIN, author=REDIRECT, admin=OK)),
+    "cms/failwhale/": Row(everyone(NOT_FOUND)),
+    "django-admin/*": Row(roles(DENIED, admin=ALLOWED)),
+    # Records with history are never deleted, and the audit log is written only by services.
+    **{
+        f"admin:{name}": Row(roles(DENIED, admin=FORBIDDEN))
+        for name in [
+            "accounts_user_delete",
+            "accounts_staffprofile_delete",
+            "accounts_organisation_delete",
+            "accounts_invitation_delete",
+            "audit_auditevent_add",
+            "audit_auditevent_delete",
+            "django_tasks_database_dbtaskresult_add",
+            "django_tasks_database_dbtaskresult_delete",
+        ]
+    },
+    "admin:logout": Row(roles(REDIRECT, admin=NOT_ALLOWED)),  # POST only
+    "admin:autocomplete": Row(roles(DENIED, admin=FORBIDDEN)),  # needs a model to search
+    "admin:index": Row(roles(DENIED, admin=OK)),
+    "admin:audit_auditevent_changelist": Row(roles(DENIED, admin=OK)),
+    # --- Documents served by Wagtail (none exist in this fixture) ---
+    "documents/*": Row(everyone(NOT_FOUND)),
+}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    route: str
+    name: str | None
+
+
+def walk(resolver=None, prefix="", namespaces=()):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = (*namespaces, entry.namespace) if entry.namespace else namespaces
+            yield from walk(entry, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern):
+            name = ":".join((*namespaces, entry.name)) if entry.name else None
+            yield Endpoint(prefix + str(entry.pattern), name)
+
+
+def row_for(endpoint: Endpoint) -> Row | None:
+    if endpoint.name and endpoint.name in MATRIX:
+        return MATRIX[endpoint.name]
+    if endpoint.route in MATRIX:
+        return MATRIX[endpoint.route]
+    prefixes = [key for key in MATRIX if key.endswith("*")]
+    matches = [key for key in prefixes if endpoint.route.startswith(key[:-1])]
+    return MATRIX[max(matches, key=len)] if matches else None
+
+
+SAMPLE = {"int": "999999", "uuid": str(uuid.UUID(int=7)), "str": "999999", "slug": "x", "path": "x"}
+
+
+def concrete_path(route: str) -> str:
+    """Turn a route or regex into a path with sample values in its parameters."""
+    path = re.sub(r"<(?:(\w+):)?\w+>", lambda m: SAMPLE[m.group(1) or "str"], route)
+    path = path.replace("^", "").replace("$", "")
+    path = re.sub(r"\(\?P<\w+>[^)]*\)", "1", path)
+    path = re.sub(r"\([^)]*\)", "1", path)
+    path = path.replace(".*", "x").replace(".+", "x")
+    return "/" + path
+
+
+def outcome_of(response) -> str:
+    status = response.status_code
+    if status in (301, 302, 303, 307, 308):
+        return LOGIN if "/login/" in response["Location"] else REDIRECT
+    return {
+        200: OK,
+        403: FORBIDDEN,
+        404: NOT_FOUND,
+        405: NOT_ALLOWED,
+        410: GONE,
+    }.get(status, str(status))
+
+
+def satisfies(actual: str, expected: str) -> bool:
+    if expected == DENIED:
+        return actual in (FORBIDDEN, NOT_FOUND, LOGIN, "401")
+    if expected == ALLOWED:
+        return actual in (OK, REDIRECT, NOT_FOUND, NOT_ALLOWED)
+    if expected == ANY:
+        return actual in (OK, REDIRECT, LOGIN, FORBIDDEN, NOT_FOUND, NOT_ALLOWED, GONE)
+    return actual == expected
+
+
+def test_every_url_has_a_row():
+    missing = [e.route for e in walk() if row_for(e) is None]
+    assert missing == []
+
+
+def _paths(city):
+    """Real objects for Relay's own parameterised URLs; samples for the rest."""
+    issued = invitation_create(
+        inviter=city.user("hr"),
+        email="matrix.invitee@relay.test",
+        first_name="Mat",
+        last_name="Rix",
+        organisation=city.department,
+        employee_id="MX-1",
+        hire_date=city.learner.hire_date,
+    )
+    return {
+        "accounts:staff_detail": reverse("accounts:staff_detail", args=[city.learner.pk]),
+        "accounts:staff_roles": reverse("accounts:staff_roles", args=[city.learner.pk]),
+        "accounts:invitation_revoke": reverse(
+            "accounts:invitation_revoke", args=[issued.invitation.pk]
+        ),
+        "accounts:invitation_accept": issued.path,
+    }
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_matrix(city, role):
+    real = _paths(city)
+    client = Client(raise_request_exception=False)
+    if role != "anonymous":
+        sign_in(client, city.user(CITY_ATTR.get(role, role)))
+    failures = []
+    for endpoint in walk():
+        row = row_for(endpoint)
+        path = real.get(endpoint.name) or concrete_path(endpoint.route)
+        checks = [("GET", row.get)] + ([("POST", row.post)] if row.post else [])
+        for method, expected in checks:
+            response = client.get(path) if method == "GET" else client.post(path, {})
+            actual = outcome_of(response)
+            if not satisfies(actual, expected[role]):
+                failures.append(
+                    f"{method} {path} ({endpoint.name}): {actual}, want {expected[role]}"
+                )
+    assert not failures, "\n".join(failures)
