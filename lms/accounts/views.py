@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,6 +17,8 @@ from .forms import AcceptInvitationForm, InvitationForm, RolesForm, StaffFilterF
 from .models import Organisation, StaffProfile
 from .permissions import can_manage_roles, can_view_staff
 from .roles import ROLE_DEFINITIONS, Role, roles_of
+
+STAFF_PAGE_SIZE = 50
 
 INVITATION_PROBLEMS = {
     "unknown": (
@@ -71,8 +74,15 @@ def staff_list(request):
         organisation_id=org.pk if org else None,
         status=filters.get("status", ""),
         q=filters.get("q", ""),
-    )[:500]
-    return render(request, "accounts/staff_list.html", {"form": form, "people": people})
+    )
+    page = Paginator(people, STAFF_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "accounts/staff_list.html",
+        {"form": form, "page": page, "people": page.object_list, "query": query.urlencode()},
+    )
 
 
 def _visible_profile_or_404(request, pk: int) -> StaffProfile:

@@ -138,3 +138,18 @@ def test_unknown_role_in_form_changes_nothing(city, client_for):
     response = client.post(f"/people/{city.learner.pk}/roles/", {"roles": ["emperor"]})
     assert response.status_code == 302
     assert not AuditEvent.objects.filter(action=AuditAction.ROLES_CHANGED).exists()
+
+
+def test_people_list_paginates_and_keeps_filters(city, client_for):
+    from tests.factories import StaffProfileFactory
+
+    StaffProfileFactory.create_batch(55, organisation=city.department)
+    client = client_for("hr")
+    first = client.get("/people/", {"organisation": city.department.pk})
+    assert first.status_code == 200
+    assert len(first.context["people"]) == 50
+    assert f"organisation={city.department.pk}&amp;page=2" in first.content.decode()
+    second = client.get("/people/", {"organisation": city.department.pk, "page": 2})
+    assert len(second.context["people"]) == 61 - 50  # 6 in the fixture + 55
+    # A nonsense page number shows the last page instead of failing.
+    assert client.get("/people/", {"page": "zzz"}).status_code == 200

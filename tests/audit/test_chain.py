@@ -1,0 +1,45 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from lms.audit.models import AuditAction, AuditEvent
+from lms.audit.services import GENESIS_HASH, audit_verify_chain
+from tests.factories import AuditEventFactory
+
+
+def test_chain_links_each_record_to_the_one_before(db):
+    first, second, third = AuditEventFactory.create_batch(3)
+    assert first.previous_hash == GENESIS_HASH
+    assert second.previous_hash == first.record_hash
+    assert third.previous_hash == second.record_hash
+    assert list(audit_verify_chain(batch_size=2)) == []
+    call_command("audit_verify")
+
+
+def test_an_edited_record_is_detected(db):
+    _, middle, _ = AuditEventFactory.create_batch(3)
+    AuditEvent.objects.filter(pk=middle.pk).update(data={"email": "someone.else@relay.test"})
+    breaks = list(audit_verify_chain())
+    assert [(b.event_id, b.reason) for b in breaks] == [
+        (middle.pk, "record content does not match its hash")
+    ]
+    with pytest.raises(CommandError):
+        call_command("audit_verify")
+
+
+def test_a_deleted_record_is_detected(db):
+    _, middle, last = AuditEventFactory.create_batch(3)
+    AuditEvent.objects.filter(pk=middle.pk).delete()
+    breaks = list(audit_verify_chain())
+    assert [b.event_id for b in breaks] == [last.pk]
+
+
+def test_actor_and_organisation_are_recorded(city):
+    event = AuditEventFactory(
+        action=AuditAction.ROLES_CHANGED,
+        actor=city.user("admin"),
+        organisation=city.department,
+        data={"before": ["learner"]},
+    )
+    assert event.actor_label == "admin@relay.test"
+    assert event.organisation == city.department
+    assert list(audit_verify_chain()) == []
