@@ -61,7 +61,9 @@ class AcceptInvitationForm(forms.Form):
 
 class StaffFilterForm(forms.Form):
     q = forms.CharField(label="Search", required=False, max_length=100)
-    organisation = forms.ModelChoiceField(queryset=None, required=False)
+    organisation = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="All organisations"
+    )
     status = forms.ChoiceField(choices=[("", "Any status"), *StaffStatus.choices], required=False)
 
     def __init__(self, *args, organisations, **kwargs):
