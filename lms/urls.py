@@ -4,11 +4,11 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 from django_rq.models import Dashboard
+from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from lms import views
-from lms.accounts import views as account_views
 
 # The Django admin signs in through allauth like every other page (and so through its MFA).
 admin.site.login = secure_admin_login(admin.site.login)
@@ -19,10 +19,11 @@ if admin.site.is_registered(Dashboard):
     admin.site.unregister(Dashboard)
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
+    path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("", include("lms.accounts.urls")),
+    path("", include("courses.urls")),
     path("django-admin/", admin.site.urls),
     # Wagtail's own sign-in form would skip allauth's second factor: send it to allauth's.
     path("cms/login/", RedirectView.as_view(pattern_name="account_login", query_string=True)),
@@ -31,6 +32,14 @@ urlpatterns = [
     path("cms/failwhale/", views.not_found),
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    # Wagtail serves curriculum pages (and "view live" links) here; each page type hands over
+    # to the permission-checked learner views.
+    # Wagtail's own front-end sign-in (for private pages) would skip the second factor too.
+    path(
+        "pages/_util/login/",
+        RedirectView.as_view(pattern_name="account_login", query_string=True),
+    ),
+    path("pages/", include(wagtail_urls)),
 ]
 
 if settings.DEBUG:

@@ -1,10 +1,26 @@
-"""Cross-cutting views: health check and the friendly error pages."""
+"""Cross-cutting views: the role-aware home, health check and the friendly error pages."""
 
+from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import Http404, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.cache import never_cache
+
+from courses.selectors import learner_home
+from lms.accounts.roles import Role
+from lms.accounts.selectors import home_for
+
+
+@login_required
+def home(request):
+    """One page per person, its panels chosen by their roles: their own training first."""
+    context = {
+        "home": home_for(user=request.user),
+        "training": learner_home(user=request.user),
+        "Role": Role,
+    }
+    return render(request, "home.html", context)
 
 
 @never_cache

@@ -12,8 +12,19 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from courses.content import quiz_spec
+from courses.models import ModuleProgress
+from courses.services.protocol import protocol_version_record
+from courses.services.quiz import quiz_submit
 from lms.accounts.services import invitation_create
 from tests.conftest import sign_in
+from tests.factories.courses import (
+    assign,
+    edit_and_publish,
+    module_page,
+    program_page,
+    protocol_page,
+)
 
 ROLES = ["anonymous", "learner", "fto", "supervisor", "hr", "author", "admin", "other_org"]
 CITY_ATTR = {"other_org": "cbo_supervisor"}
@@ -25,6 +36,7 @@ LOGIN = "login"  # 3xx to a login page
 FORBIDDEN = "forbidden"  # 403
 NOT_FOUND = "not_found"  # 404 (also how other organisations' people are hidden)
 GONE = "gone"  # 410
+BAD_REQUEST = "bad_request"  # 400: allowed, but the (empty) submission is refused
 NOT_ALLOWED = "method_not_allowed"  # 405: a POST-only URL opened with GET
 DENIED = "denied"  # third-party admin: 403, 404 or a bounce to a login page
 ALLOWED = "allowed"  # third-party admin: anything but a denial or a server error
@@ -74,6 +86,68 @@ MATRIX: dict[str, Row] = {
         ),
     ),
     "accounts:invitation_accept": Row(roles(REDIRECT, anonymous=OK)),
+    "accounts:notifications_read": Row(
+        roles(NOT_ALLOWED, anonymous=LOGIN), post=roles(REDIRECT, anonymous=LOGIN)
+    ),
+    # --- Curriculum: the objects are the learner's assigned program, module, attempt and
+    # progress, and a protocol for the learner's job role ---
+    "courses:program": Row(roles(FORBIDDEN, anonymous=LOGIN, learner=OK)),
+    "courses:module": Row(roles(FORBIDDEN, anonymous=LOGIN, learner=OK)),
+    "courses:quiz": Row(roles(FORBIDDEN, anonymous=LOGIN, learner=OK)),
+    "courses:knowledge_check": Row(
+        roles(NOT_ALLOWED, anonymous=LOGIN),
+        post=roles(FORBIDDEN, anonymous=LOGIN, learner=BAD_REQUEST),
+    ),
+    "courses:quiz_result": Row(roles(NOT_FOUND, anonymous=LOGIN, learner=OK)),
+    "courses:protocol": Row(roles(FORBIDDEN, anonymous=LOGIN, learner=OK)),
+    "courses:transcript": Row(roles(OK, anonymous=LOGIN)),
+    "courses:team": Row(
+        roles(OK, anonymous=LOGIN, learner=FORBIDDEN, fto=FORBIDDEN, author=FORBIDDEN)
+    ),
+    "courses:team_grid": Row(
+        roles(OK, anonymous=LOGIN, learner=FORBIDDEN, fto=FORBIDDEN, author=FORBIDDEN)
+    ),
+    "courses:team_protocols": Row(
+        roles(OK, anonymous=LOGIN, learner=FORBIDDEN, fto=FORBIDDEN, author=FORBIDDEN)
+    ),
+    # Assigning is for the person's supervisor or organisation managers (and administrators);
+    # HR reads but does not assign; other organisations do not see the person at all.
+    "courses:assign": Row(
+        roles(
+            FORBIDDEN,
+            anonymous=LOGIN,
+            supervisor=OK,
+            admin=OK,
+            author=NOT_FOUND,
+            other_org=NOT_FOUND,
+        )
+    ),
+    "courses:assignment_end": Row(
+        roles(NOT_ALLOWED, anonymous=LOGIN),
+        post=roles(
+            FORBIDDEN,
+            anonymous=LOGIN,
+            supervisor=REDIRECT,
+            admin=REDIRECT,
+            author=NOT_FOUND,
+            other_org=NOT_FOUND,
+        ),
+    ),
+    "courses:progress_reset": Row(
+        roles(NOT_ALLOWED, anonymous=LOGIN),
+        post=roles(
+            FORBIDDEN,
+            anonymous=LOGIN,
+            supervisor=REDIRECT,
+            admin=REDIRECT,
+            author=NOT_FOUND,
+            other_org=NOT_FOUND,
+        ),
+    ),
+    # Wagtail's page serving hands each page type over to the views above.
+    "wagtail_serve": Row(everyone(REDIRECT)),
+    "pages/_util/login/": Row(everyone(LOGIN)),
+    "wagtailcore_authenticate_with_password": Row(everyone(NOT_FOUND)),
     # --- Sign-in (allauth) ---
     "account_login": Row(roles(REDIRECT, anonymous=OK)),
     "account_signup": Row(roles(REDIRECT, anonymous=OK)),  # shows "sign-up closed"
@@ -174,6 +248,7 @@ def outcome_of(response) -> str:
         404: NOT_FOUND,
         405: NOT_ALLOWED,
         410: GONE,
+        400: BAD_REQUEST,
     }.get(status, str(status))
 
 
@@ -203,7 +278,44 @@ def _paths(city):
         employee_id="MX-1",
         hire_date=city.learner.hire_date,
     )
+    program = program_page("Matrix academy", roles=[city.learner.job_role])
+    module = module_page(program, sections=1, n_questions=1)
+    kc_module = module_page(program, sections=1, n_questions=0)
+    body = kc_module.body.raw_data
+    body[0]["value"]["content"] = [
+        {
+            "type": "knowledge_check",
+            "value": {
+                "question": "Ready?",
+                "options": [
+                    {"text": "Yes", "correct": True, "feedback": ""},
+                    {"text": "No", "correct": False, "feedback": ""},
+                ],
+            },
+        }
+    ]
+    kc_module = edit_and_publish(kc_module, body=body)
+    assignment = assign(actor=city.user("supervisor"), profile=city.learner, program=program)
+    learner = city.user("learner")
+    spec = quiz_spec(module)
+    attempt = quiz_submit(
+        user=learner, module=module, answers={spec[0].id: [spec[0].options[1].id]}
+    ).attempt
+    progress = ModuleProgress.objects.get(user=learner, module=module)
+    protocol = protocol_page("Matrix protocol", roles=[city.learner.job_role])
+    protocol_version_record(protocol=protocol)
     return {
+        "courses:program": reverse("courses:program", args=[program.pk]),
+        "courses:module": reverse("courses:module", args=[module.pk]),
+        "courses:quiz": reverse("courses:quiz", args=[module.pk]),
+        "courses:knowledge_check": reverse("courses:knowledge_check", args=[kc_module.pk, 0, 0]),
+        "courses:quiz_result": reverse("courses:quiz_result", args=[module.pk, attempt.pk]),
+        "courses:protocol": reverse("courses:protocol", args=[protocol.pk]),
+        "courses:team_grid": reverse("courses:team_grid", args=[program.pk]),
+        "courses:assign": reverse("courses:assign", args=[city.learner.pk]),
+        "courses:assignment_end": reverse("courses:assignment_end", args=[assignment.pk]),
+        "courses:progress_reset": reverse("courses:progress_reset", args=[progress.pk]),
+        "wagtail_serve": "/pages/",
         "accounts:staff_detail": reverse("accounts:staff_detail", args=[city.learner.pk]),
         "accounts:staff_roles": reverse("accounts:staff_roles", args=[city.learner.pk]),
         "accounts:invitation_revoke": reverse(

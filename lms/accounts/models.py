@@ -247,3 +247,20 @@ class Invitation(models.Model):
         if self.expires_at <= now:
             return "expired"
         return "pending"
+
+
+class Notification(models.Model):
+    """An in-app message to one person (a new assignment, a protocol to re-acknowledge...)."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="notifications")
+    message = models.CharField(max_length=300)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.message

@@ -46,14 +46,30 @@ ROLE_DEFINITIONS: dict[Role, RoleDefinition] = {
     Role.SUPERVISOR: RoleDefinition(
         Role.SUPERVISOR,
         "Supervisors",
-        ("accounts.view_organisation_staff", "accounts.invite_staff"),
+        (
+            "accounts.view_organisation_staff",
+            "accounts.invite_staff",
+            "courses.assign_programs",
+            "courses.view_team_progress",
+            "courses.reset_progress",
+            "courses.view_protocol_compliance",
+        ),
         requires_mfa=True,
-        description="Sees and invites the people of their own organisation.",
+        description=(
+            "Sees and invites the people of their own organisation, assigns their training and "
+            "follows their progress."
+        ),
     ),
     Role.HR: RoleDefinition(
         Role.HR,
         "HR",
-        ("accounts.view_city_staff", "accounts.invite_staff", "accounts.verify_credentials"),
+        (
+            "accounts.view_city_staff",
+            "accounts.invite_staff",
+            "accounts.verify_credentials",
+            "courses.view_team_progress",
+            "courses.view_protocol_compliance",
+        ),
         requires_mfa=True,
         description=(
             "Reads staff city-wide (contracted organisations only where they share data), "
@@ -63,7 +79,21 @@ ROLE_DEFINITIONS: dict[Role, RoleDefinition] = {
     Role.AUTHOR: RoleDefinition(
         Role.AUTHOR,
         "Curriculum authors",
-        ("wagtailadmin.access_admin",),
+        (
+            "wagtailadmin.access_admin",
+            "courses.add_competency",
+            "courses.change_competency",
+            "courses.view_competency",
+            "courses.add_competencycategory",
+            "courses.change_competencycategory",
+            "courses.view_competencycategory",
+            "wagtailimages.add_image",
+            "wagtailimages.change_image",
+            "wagtailimages.choose_image",
+            "wagtaildocs.add_document",
+            "wagtaildocs.change_document",
+            "wagtaildocs.choose_document",
+        ),
         requires_mfa=False,
         description="Writes the curriculum in the Wagtail admin.",
     ),
@@ -79,6 +109,10 @@ ROLE_DEFINITIONS: dict[Role, RoleDefinition] = {
             "accounts.add_organisation",
             "accounts.change_organisation",
             "accounts.view_organisation",
+            "courses.assign_programs",
+            "courses.view_team_progress",
+            "courses.reset_progress",
+            "courses.view_protocol_compliance",
         ),
         requires_mfa=True,
         description="Sets up organisations and roles; full access to both admins.",

@@ -16,9 +16,10 @@ from django.utils import timezone
 from lms.audit.models import AuditAction
 from lms.audit.services import audit_record
 
-from .models import Invitation, Organisation, StaffProfile, StaffStatus, User
+from .models import Invitation, Notification, Organisation, StaffProfile, StaffStatus, User
 from .permissions import ensure_can_invite, ensure_can_manage_roles
 from .roles import ROLE_DEFINITIONS, Role, roles_of
+from .signals import staff_hired, staff_moved
 from .tasks import send_invitation_email
 
 
@@ -148,7 +149,7 @@ def invitation_accept(
             raise InvitationUnusable("account_exists") from exc
         # The link reached the person at this address, which verifies it.
         EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-        StaffProfile.objects.create(
+        profile = StaffProfile.objects.create(
             user=user,
             organisation=invitation.organisation,
             employee_id=invitation.employee_id,
@@ -169,6 +170,7 @@ def invitation_accept(
             target=f"invitation:{invitation.pk}",
             now=now,
         )
+        staff_hired.send(sender=StaffProfile, profile=profile, on=invitation.hire_date)
     return user
 
 
@@ -244,4 +246,41 @@ def staff_separate(
             target=f"user:{profile.user_id}",
             data={"separated_on": on.isoformat()},
         )
+    return profile
+
+
+def notifications_send(*, users, message: str, url: str = "", now=None) -> int:
+    """Queue the same in-app notification for many people in one insert."""
+    now = now or timezone.now()
+    rows = [
+        Notification(user=user, message=message[:300], url=url, created_at=now) for user in users
+    ]
+    Notification.objects.bulk_create(rows)
+    return len(rows)
+
+
+def notifications_mark_read(*, user: User, now=None) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(
+        read_at=now or timezone.now()
+    )
+
+
+def staff_change_job_role(
+    *, actor: User, profile: StaffProfile, job_role, on: datetime.date, request=None
+) -> StaffProfile:
+    """Move a person into another job role; the curriculum assigns what the new role needs."""
+    ensure_can_manage_roles(actor=actor, target=profile.user)
+    with transaction.atomic():
+        before = profile.job_role.name if profile.job_role else ""
+        profile.job_role = job_role
+        profile.save(update_fields=["job_role"])
+        audit_record(
+            action=AuditAction.ROLES_CHANGED,
+            actor=actor,
+            organisation=profile.organisation,
+            request=request,
+            target=f"user:{profile.user_id}",
+            data={"job_role_before": before, "job_role_after": job_role.name if job_role else ""},
+        )
+        staff_moved.send(sender=StaffProfile, profile=profile, on=on)
     return profile

@@ -11,4 +11,5 @@ urlpatterns = [
     path("invitations/", views.invitation_list, name="invitation_list"),
     path("invitations/<uuid:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("notifications/read/", views.notifications_read, name="notifications_read"),
 ]

@@ -49,9 +49,10 @@ INVITATION_PROBLEMS = {
 
 
 @login_required
-def home(request):
-    data = selectors.home_for(user=request.user)
-    return render(request, "accounts/home.html", {"home": data, "Role": Role})
+@require_POST
+def notifications_read(request):
+    services.notifications_mark_read(user=request.user)
+    return redirect(request.POST.get("next") or "home")
 
 
 @login_required

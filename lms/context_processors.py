@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from .roles import Role, roles_of
+from lms.accounts.roles import Role, roles_of
 
 
 def navigation(request):
@@ -10,13 +10,17 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_items": [], "user_roles": []}
     roles = roles_of(user)
-    items = [("Home", reverse("home"))]
+    items = [("Home", reverse("home")), ("Transcript", reverse("courses:transcript"))]
     if (
         user.has_perm("accounts.view_organisation_staff")
         or user.has_perm("accounts.view_city_staff")
         or Role.FTO in roles
     ):
         items.append(("People", reverse("accounts:staff_list")))
+    if user.has_perm("courses.view_team_progress"):
+        items.append(("Team training", reverse("courses:team")))
+    if user.has_perm("courses.view_protocol_compliance"):
+        items.append(("Protocols", reverse("courses:team_protocols")))
     if user.has_perm("accounts.invite_staff"):
         items.append(("Invitations", reverse("accounts:invitation_list")))
     if user.has_perm("wagtailadmin.access_admin"):
