@@ -70,6 +70,12 @@ MATRIX: dict[str, Row] = {
             FORBIDDEN, anonymous=LOGIN, author=NOT_FOUND, other_org=NOT_FOUND, admin=REDIRECT
         ),
     ),
+    "accounts:staff_job_role": Row(
+        roles(NOT_ALLOWED, anonymous=LOGIN),
+        post=roles(
+            FORBIDDEN, anonymous=LOGIN, author=NOT_FOUND, other_org=NOT_FOUND, admin=REDIRECT
+        ),
+    ),
     "accounts:invitation_list": Row(
         roles(OK, anonymous=LOGIN, learner=FORBIDDEN, fto=FORBIDDEN, author=FORBIDDEN)
     ),
@@ -317,6 +323,7 @@ def _paths(city):
         "courses:progress_reset": reverse("courses:progress_reset", args=[progress.pk]),
         "wagtail_serve": "/pages/",
         "accounts:staff_detail": reverse("accounts:staff_detail", args=[city.learner.pk]),
+        "accounts:staff_job_role": reverse("accounts:staff_job_role", args=[city.learner.pk]),
         "accounts:staff_roles": reverse("accounts:staff_roles", args=[city.learner.pk]),
         "accounts:invitation_revoke": reverse(
             "accounts:invitation_revoke", args=[issued.invitation.pk]

@@ -78,3 +78,10 @@ class RolesForm(forms.Form):
         required=False,
         help_text="Everyone keeps the learner role.",
     )
+
+
+class JobRoleForm(forms.Form):
+    job_role = forms.ModelChoiceField(queryset=JobRole.objects.all(), label="New job role")
+    effective_on = forms.DateField(
+        label="Effective from", widget=forms.DateInput(attrs={"type": "date"})
+    )

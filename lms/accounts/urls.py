@@ -8,6 +8,7 @@ urlpatterns = [
     path("people/", views.staff_list, name="staff_list"),
     path("people/<int:pk>/", views.staff_detail, name="staff_detail"),
     path("people/<int:pk>/roles/", views.staff_roles, name="staff_roles"),
+    path("people/<int:pk>/job-role/", views.staff_job_role, name="staff_job_role"),
     path("invitations/", views.invitation_list, name="invitation_list"),
     path("invitations/<uuid:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),

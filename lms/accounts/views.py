@@ -13,7 +13,7 @@ from lms.audit.models import AuditAction
 from lms.audit.services import audit_record
 
 from . import selectors, services
-from .forms import AcceptInvitationForm, InvitationForm, RolesForm, StaffFilterForm
+from .forms import AcceptInvitationForm, InvitationForm, JobRoleForm, RolesForm, StaffFilterForm
 from .models import Organisation, StaffProfile
 from .permissions import can_manage_roles, can_view_staff
 from .roles import ROLE_DEFINITIONS, Role, roles_of
@@ -112,6 +112,7 @@ def staff_detail(request, pk: int):
         "roles": [ROLE_DEFINITIONS[r] for r in roles],
         "can_manage_roles": can_manage_roles(actor=request.user, target=profile.user),
         "roles_form": RolesForm(initial={"roles": [r.value for r in roles]}),
+        "job_role_form": JobRoleForm(initial={"job_role": profile.job_role_id}),
     }
     return render(request, "accounts/staff_detail.html", context)
 
@@ -133,6 +134,30 @@ def staff_roles(request, pk: int):
         request=request,
     )
     messages.success(request, f"Roles of {profile.user.display_name} updated.")
+    return redirect("accounts:staff_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def staff_job_role(request, pk: int):
+    """Move a person into another job role (the curriculum then assigns what it needs)."""
+    profile = _visible_profile_or_404(request, pk)
+    if not can_manage_roles(actor=request.user, target=profile.user):
+        raise PermissionDenied
+    form = JobRoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a job role and the date it takes effect.")
+        return redirect("accounts:staff_detail", pk=pk)
+    services.staff_change_job_role(
+        actor=request.user,
+        profile=profile,
+        job_role=form.cleaned_data["job_role"],
+        on=form.cleaned_data["effective_on"],
+        request=request,
+    )
+    messages.success(
+        request, f"{profile.user.display_name} is now {form.cleaned_data['job_role'].name}."
+    )
     return redirect("accounts:staff_detail", pk=pk)
 
 

@@ -247,3 +247,45 @@ def test_protocol_acknowledgement_and_changes(city, client_for):
     compliance = client_for("supervisor").get("/team/protocols/").content.decode()
     assert "Behind on Behavioral-health call response" in compliance
     assert city.learner.user.display_name in compliance
+
+
+def test_admin_moves_a_person_into_a_role_and_its_program_is_assigned(city, client_for):
+    from tests.factories import JobRoleFactory
+
+    dispatcher = JobRoleFactory(name="Public safety telecommunicator (911)")
+    program = program_page("911 academy", roles=[dispatcher])
+    module_page(program)
+    client = client_for("admin")
+    response = client.post(
+        f"/people/{city.learner.pk}/job-role/",
+        {"job_role": dispatcher.pk, "effective_on": "2026-12-01"},
+    )
+    assert response.status_code == 302
+    assignment = Assignment.objects.get(user=city.user("learner"), program=program)
+    assert assignment.assigned_on == datetime.date(2026, 12, 1)
+    assert assignment.due_on == datetime.date(2026, 12, 1) + datetime.timedelta(days=30)
+    # Bad input changes nothing.
+    client.post(f"/people/{city.learner.pk}/job-role/", {"job_role": "nope"})
+    city.learner.refresh_from_db()
+    assert city.learner.job_role == dispatcher
+
+
+def test_learner_home_and_module_page_run_constant_queries(
+    city, course, client_for, django_assert_max_num_queries
+):
+    _program, first, _ = course
+    client = client_for("learner")
+    with django_assert_max_num_queries(30):
+        assert client.get("/").status_code == 200
+    with django_assert_max_num_queries(30):
+        assert client.get(f"/learn/modules/{first.pk}/").status_code == 200
+    for _ in range(3):
+        extra = program_page()
+        for _ in range(4):
+            module_page(extra)
+        assign(actor=city.user("supervisor"), profile=city.learner, program=extra)
+    client.get(f"/learn/modules/{first.pk}/?section=1")
+    with django_assert_max_num_queries(30):
+        assert client.get("/").status_code == 200
+    with django_assert_max_num_queries(30):
+        assert client.get(f"/learn/modules/{first.pk}/").status_code == 200

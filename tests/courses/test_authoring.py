@@ -1,0 +1,72 @@
+"""Curriculum authors work in the Wagtail admin; the tree stays sane."""
+
+import pytest
+from django.test import RequestFactory
+
+from courses.models import CurriculumIndexPage, ModulePage, ProtocolPage, TrainingProgramPage
+from tests.factories.courses import module_page, program_page, protocol_page
+
+
+def test_curriculum_root_exists_and_is_the_site_root(db):
+    from wagtail.models import Site
+
+    index = CurriculumIndexPage.objects.get()
+    assert Site.objects.get(is_default_site=True).root_page_id == index.pk
+
+
+def test_page_tree_rules():
+    assert ModulePage.parent_page_types == ["courses.TrainingProgramPage"]
+    assert TrainingProgramPage.parent_page_types == ["courses.CurriculumIndexPage"]
+    assert ProtocolPage.parent_page_types == ["courses.CurriculumIndexPage"]
+    assert set(CurriculumIndexPage.subpage_types) == {
+        "courses.TrainingProgramPage",
+        "courses.ProtocolPage",
+    }
+    assert ModulePage.subpage_types == []
+
+
+@pytest.mark.parametrize("kind", ["program", "module", "protocol"])
+def test_author_can_open_the_editor(city, client_for, kind):
+    program = program_page()
+    page = {
+        "program": program,
+        "module": module_page(program),
+        "protocol": protocol_page(),
+    }[kind]
+    client = client_for("author")
+    response = client.get(f"/cms/pages/{page.pk}/edit/")
+    assert response.status_code == 200
+    add = client.get(f"/cms/pages/add/courses/modulepage/{program.pk}/")
+    assert add.status_code == 200
+
+
+def test_learner_cannot_open_the_editor(city, client_for):
+    program = program_page()
+    response = client_for("learner").get(f"/cms/pages/{program.pk}/edit/")
+    assert response.status_code in (302, 403)
+
+
+def test_previews_render_the_draft(city):
+    program = program_page()
+    module = module_page(program, sections=2, n_questions=1)
+    request = RequestFactory().get("/")
+    request.user = city.user("author")
+    response = module.serve_preview(request, "")
+    response.render()
+    assert b"Preview:" in response.content
+    assert module.body[0].value["heading"].encode() in response.content
+    protocol = protocol_page()
+    response = protocol.serve_preview(request, "")
+    response.render()
+    assert b"Preview:" in response.content
+
+
+def test_protocol_module_needs_its_protocol(city):
+    from django.core.exceptions import ValidationError
+
+    program = program_page()
+    module = ModulePage(title="Protocol module", training_type="protocol")
+    with pytest.raises(ValidationError):
+        module.clean()
+    module.protocol = protocol_page()
+    program.add_child(instance=module)
