@@ -50,10 +50,14 @@ def ensure_can_reset(*, actor, progress: ModuleProgress) -> None:
 
 
 def can_take_module(*, user, module: ModulePage) -> bool:
-    """A learner takes a live module of a program they are assigned (and not unassigned)."""
+    """A learner takes a live module of a program they are assigned (and not unassigned),
+    once every live prerequisite of it is completed."""
     if not user.is_authenticated or not module.live:
         return False
-    return Assignment.objects.open().filter(user=user, program_id=module.get_parent().pk).exists()
+    if not Assignment.objects.open().filter(user=user, program_id=module.get_parent().pk).exists():
+        return False
+    completed = ModuleProgress.objects.filter(user=user, status="completed").values("module_id")
+    return not module.prerequisites.live().exclude(pk__in=completed).exists()
 
 
 def ensure_can_take_module(*, user, module: ModulePage) -> None:

@@ -29,6 +29,12 @@ from .models import (
 DUE_SOON_DAYS = 7
 
 
+def today_for(user) -> datetime.date:
+    """Today in the person's organisation's time zone (the site's for people without one)."""
+    profile = getattr(user, "staff_profile", None)
+    return profile.organisation.today() if profile is not None else timezone.localdate()
+
+
 def modules_by_program(programs) -> dict[int, list[ModulePage]]:
     """Live modules of several programs, in tree order, in one query."""
     programs = list(programs)
@@ -117,7 +123,7 @@ class LearnerHome:
 
 
 def learner_home(*, user, on: datetime.date | None = None) -> LearnerHome:
-    on = on or timezone.localdate()
+    on = on or today_for(user)
     assignments = list(
         Assignment.objects.open()
         .filter(user=user)
@@ -321,7 +327,7 @@ def team_grid(
 ) -> Grid:
     """People x modules of one program for the viewer's team. The caller pages the
     assignments (pass a sliced queryset as `assignments_qs`)."""
-    on = on or timezone.localdate()
+    on = on or today_for(viewer)
     if assignments_qs is None:
         assignments_qs = team_assignments(
             viewer=viewer,

@@ -46,7 +46,7 @@ def assignment_apply_rules(
     """Give a person every program their role and organisation call for that they do not
     already have open. Running it again changes nothing."""
     now = now or timezone.now()
-    on = on or timezone.localdate(now)
+    on = on or profile.organisation.today(now)
     if profile.status == "separated":
         return []
     programs = list(
@@ -92,23 +92,32 @@ def assignment_rules_run_all(*, now=None) -> int:
         staff = (
             StaffProfile.objects.current()
             .filter(job_role_id__in=role_ids)
-            .exclude(user__assignments__program=program, user__assignments__ended_at__isnull=True)
+            .exclude(
+                user_id__in=Assignment.objects.open().filter(program=program).values("user_id")
+            )
         )
         if org_ids:
             staff = staff.filter(organisation_id__in=org_ids)
-        today = timezone.localdate(now)
+        people = list(staff.select_related("user", "organisation"))
         rows = [
             _new_assignment(
                 user=profile.user,
                 program=program,
                 # The rule applies from today, or from a hire date still to come.
-                on=max(profile.hire_date, today),
+                on=max(profile.hire_date, profile.organisation.today(now)),
                 now=now,
                 source=AssignmentSource.RULE,
             )
-            for profile in staff.select_related("user")
+            for profile in people
         ]
-        Assignment.objects.bulk_create(rows, batch_size=1000)
+        with transaction.atomic():
+            Assignment.objects.bulk_create(rows, batch_size=1000)
+            notifications_send(
+                users=[profile.user for profile in people],
+                message=f"New training assigned: {program.title}.",
+                url=reverse("courses:program", args=[program.pk]),
+                now=now,
+            )
         created += len(rows)
     return created
 
@@ -124,7 +133,7 @@ def assignment_create(
     """A supervisor assigns a program to one of their people."""
     ensure_can_assign(actor=actor, profile=profile)
     now = now or timezone.now()
-    today = timezone.localdate(now)
+    today = profile.organisation.today(now)
     if not program.live:
         raise ValidationError({"program": "Only published programs can be assigned."})
     if due_on < today:

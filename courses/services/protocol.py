@@ -52,22 +52,25 @@ def protocol_version_record(*, protocol: ProtocolPage, now=None) -> ProtocolVers
             change_summary=protocol.change_summary,
             published_at=now,
         )
-        due_on = timezone.localdate(now) + datetime.timedelta(
-            days=protocol.reacknowledge_within_days
-        )
-        users = [profile.user for profile in affected_staff(protocol)]
+        window = datetime.timedelta(days=protocol.reacknowledge_within_days)
+        people = list(affected_staff(protocol).select_related("organisation"))
+        users = [profile.user for profile in people]
         AcknowledgementRequest.objects.bulk_create(
             [
                 AcknowledgementRequest(
-                    user=user, protocol_version=version, due_on=due_on, created_at=now
+                    user=profile.user,
+                    protocol_version=version,
+                    # Due dates are counted in each person's organisation's time zone.
+                    due_on=profile.organisation.today(now) + window,
+                    created_at=now,
                 )
-                for user in users
+                for profile in people
             ]
         )
         notifications_send(
             users=users,
             message=f"{protocol.title} changed (version {version.version}): read and acknowledge "
-            f"it by {due_on:%d %b %Y}.",
+            f"it within {protocol.reacknowledge_within_days} days.",
             url=reverse("courses:protocol", args=[protocol.pk]),
             now=now,
         )
@@ -101,11 +104,15 @@ def protocol_acknowledge(
     *, user: User, protocol: ProtocolPage, now=None
 ) -> ProtocolAcknowledgement:
     """Attest to the current version. The record keeps the exact revision and statement."""
+    protocol = ProtocolPage.objects.get(pk=protocol.pk)  # the live state, never a stale copy
     if not can_read_protocol(user=user, protocol=protocol):
         raise PermissionDenied("This protocol is not one of yours.")
     now = now or timezone.now()
     with transaction.atomic():
-        version = protocol.versions.order_by("-version").first()
+        # A version published without the admin (e.g. scheduled) is recorded first, so the
+        # acknowledgement is filed under the version whose text the person read.
+        protocol_version_record(protocol=protocol, now=now)
+        version = protocol.versions.filter(version=protocol.version).first()
         if version is None:
             raise ValidationError("This protocol has not been published yet.")
         if ProtocolAcknowledgement.objects.filter(user=user, protocol_version=version).exists():

@@ -125,6 +125,10 @@ class Organisation(models.Model):
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 
+    def today(self, now=None):
+        """The calendar date in this organisation's time zone at `now` (default: now)."""
+        return timezone.localdate(now or timezone.now(), timezone=self.zone)
+
 
 class StaffStatus(models.TextChoices):
     TRAINEE = "trainee", "Trainee"
