@@ -360,7 +360,7 @@ def team_grid(
 
 
 def team_assignments(*, viewer, program, organisation_id=None, only_overdue=False, q="", on=None):
-    on = on or timezone.localdate()
+    on = on or today_for(viewer)
     qs = (
         Assignment.objects.open()
         .filter(program=program, user__staff_profile__in=team_profiles(viewer=viewer))

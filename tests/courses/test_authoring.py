@@ -70,3 +70,29 @@ def test_protocol_module_needs_its_protocol(city):
         module.clean()
     module.protocol = protocol_page()
     program.add_child(instance=module)
+
+
+def test_publishing_a_protocol_in_the_admin_records_its_version(city):
+    from courses.models import ProtocolVersion
+    from courses.wagtail_hooks import record_protocol_version
+
+    protocol = protocol_page(roles=[city.learner.job_role])
+    record_protocol_version(None, protocol)
+    record_protocol_version(None, protocol)  # publishing again without a new version: nothing
+    assert ProtocolVersion.objects.filter(protocol=protocol).count() == 1
+
+
+def test_apply_assignment_rules_command_is_idempotent(city):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from courses.models import Assignment
+
+    program = program_page(roles=[city.learner.job_role])
+    module_page(program)
+    out = StringIO()
+    call_command("apply_assignment_rules", stdout=out)
+    assert Assignment.objects.filter(program=program).count() == 1
+    call_command("apply_assignment_rules", stdout=out)
+    assert Assignment.objects.filter(program=program).count() == 1
