@@ -21,9 +21,12 @@ A page that needs set-up is a function:
 from collections.abc import Callable
 from functools import partial
 
+from django.db.models import Count
 from django.http import HttpResponse
 
-from .context import BenchContext
+from courses.models import Assignment, ModulePage
+
+from .context import BenchContext, BenchmarkError
 
 Request = Callable[[], HttpResponse]
 Scenario = Callable[[BenchContext], Request]
@@ -49,6 +52,77 @@ def get(path: str, *, as_user: str | None = None) -> Scenario:
     return prepare
 
 
+# --- The curriculum (programs, modules and assignments that seed_demo's curriculum adds) ---------
+
+NO_CURRICULUM = "was it seeded with a seed_demo that builds the demo curriculum?"
+
+
+def _first_assignment(context: BenchContext, email: str) -> Assignment:
+    """The person's first open assignment of a live program, by assignment date."""
+    assignment = (
+        Assignment.objects.open()
+        .filter(user=context.user(email), program__live=True)
+        .select_related("program")
+        .order_by("assigned_on", "pk")
+        .first()
+    )
+    if assignment is None:
+        raise BenchmarkError(f"{email} has no open assignment of a live program: {NO_CURRICULUM}")
+    return assignment
+
+
+def learner_home(context: BenchContext) -> Request:
+    """The learner's home with their training panels: needs at least one assignment, so an
+    unseeded curriculum is not measured as a fast, empty home (`home_learner` is the plain GET)."""
+    _first_assignment(context, LEARNER)
+    return partial(context.client(as_user=LEARNER).get, "/")
+
+
+def module_page(context: BenchContext) -> Request:
+    """The player on the first live module with sections of the learner's first program.
+
+    Every GET also records a section view (a write), as it does for a real learner."""
+    program = _first_assignment(context, LEARNER).program
+    module = next(
+        (
+            module
+            for module in ModulePage.objects.live().child_of(program).order_by("path")
+            if module.section_count
+        ),
+        None,
+    )
+    if module is None:
+        raise BenchmarkError(
+            f"{program.title!r}, the first program of {LEARNER}, has no live module with "
+            f"sections: {NO_CURRICULUM}"
+        )
+    return partial(context.client(as_user=LEARNER).get, f"/learn/modules/{module.pk}/")
+
+
+def supervisor_grid(context: BenchContext) -> Request:
+    """The progress grid of the program with the most open assignments in the supervisor's
+    organisation (the first page of people)."""
+    supervisor = context.user(SUPERVISOR)
+    profile = getattr(supervisor, "staff_profile", None)
+    if profile is None:
+        raise BenchmarkError(f"{SUPERVISOR} has no staff profile: was it seeded with seed_demo?")
+    busiest = (
+        Assignment.objects.open()
+        .filter(user__staff_profile__organisation_id=profile.organisation_id, program__live=True)
+        .values("program")
+        .annotate(people=Count("pk"))
+        .order_by("-people", "program")
+        .first()
+    )
+    if busiest is None:
+        raise BenchmarkError(
+            f"No open assignment in {profile.organisation}, the organisation of {SUPERVISOR}: "
+            f"{NO_CURRICULUM}"
+        )
+    client = context.client(as_user=SUPERVISOR)
+    return partial(client.get, f"/team/training/{busiest['program']}/")
+
+
 SCENARIOS: dict[str, Scenario] = {
     # Always run: every other scenario's ratio_to_baseline is measured against it.
     BASELINE: get("/bench/baseline/"),
@@ -57,4 +131,7 @@ SCENARIOS: dict[str, Scenario] = {
     "home_supervisor": get("/", as_user=SUPERVISOR),
     "home_hr": get("/", as_user=HR),
     "people_list_hr": get("/people/", as_user=HR),
+    "learner_home": learner_home,
+    "module_page": module_page,
+    "supervisor_grid": supervisor_grid,
 }

@@ -43,7 +43,19 @@ def modules_by_program(programs) -> dict[int, list[ModulePage]]:
     children = reduce(or_, (Q(path__startswith=p.path, depth=p.depth + 1) for p in programs))
     by_path = {p.path: p.pk for p in programs}
     result: dict[int, list[ModulePage]] = {p.pk: [] for p in programs}
-    for module in ModulePage.objects.live().filter(children).order_by("path"):
+    # Only what lists and cards show: the StreamField bodies stay in the database.
+    fields = [
+        "title",
+        "path",
+        "depth",
+        "training_type",
+        "estimated_minutes",
+        "required",
+        "summary",
+        "ce_hours",
+        "live",
+    ]
+    for module in ModulePage.objects.live().filter(children).only(*fields).order_by("path"):
         result[by_path[module.path[: -ModulePage.steplen]]].append(module)
     return result
 
@@ -106,6 +118,10 @@ class ProgramCard:
         return self.assignment.completed_at is None and 0 <= days <= DUE_SOON_DAYS
 
     @property
+    def minutes(self) -> int:
+        return sum(line.module.estimated_minutes for line in self.lines)
+
+    @property
     def hours(self) -> Decimal:
         return sum((Decimal(line.module.estimated_minutes) for line in self.lines), Decimal(0)) / 60
 
@@ -156,12 +172,13 @@ def learner_home(*, user, on: datetime.date | None = None) -> LearnerHome:
         cards.append(ProgramCard(assignment=assignment, lines=lines, on=on))
     requests = list(
         AcknowledgementRequest.objects.filter(user=user, completed_at__isnull=True)
-        .select_related("protocol_version", "protocol_version__protocol")
+        .select_related("protocol_version")
         .order_by("due_on")
     )
     recent = list(
         ModuleProgress.objects.filter(user=user, last_activity_at__isnull=False)
         .select_related("module")
+        .only("status", "last_activity_at", "module_id", "module__title")
         .order_by("-last_activity_at")[:5]
     )
     notifications = list(Notification.objects.filter(user=user, read_at__isnull=True)[:5])
@@ -363,7 +380,8 @@ def team_assignments(*, viewer, program, organisation_id=None, only_overdue=Fals
     on = on or today_for(viewer)
     qs = (
         Assignment.objects.open()
-        .filter(program=program, user__staff_profile__in=team_profiles(viewer=viewer))
+        # Filter on user ids: SQLite's planner handles this form far better than a join filter.
+        .filter(program=program, user_id__in=team_profiles(viewer=viewer).values("user_id"))
         .select_related(
             "user",
             "user__staff_profile",

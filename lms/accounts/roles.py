@@ -126,7 +126,11 @@ def roles_of(user) -> list[Role]:
     """The roles a user holds, in the order of `Role`. Uses the prefetched groups if present."""
     if not user.is_authenticated:
         return []
-    names = {group.name for group in user.groups.all()}
+    names = getattr(user, "_relay_group_names", None)
+    if names is None:
+        # Remembered on the user object: navigation, MFA check and pages ask in one request.
+        names = {group.name for group in user.groups.all()}
+        user._relay_group_names = names
     return [role for role in Role if ROLE_DEFINITIONS[role].group_name in names]
 
 

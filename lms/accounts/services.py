@@ -200,6 +200,7 @@ def _apply_roles(user: User, roles: set[Role]) -> None:
     user.groups.remove(*managed)
     wanted = [ROLE_DEFINITIONS[role].group_name for role in roles]
     user.groups.add(*Group.objects.filter(name__in=wanted))
+    user.__dict__.pop("_relay_group_names", None)
     is_admin = Role.ADMIN in roles
     if user.is_staff != is_admin or user.is_superuser != is_admin:
         user.is_staff = user.is_superuser = is_admin

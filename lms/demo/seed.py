@@ -36,6 +36,7 @@ from lms.accounts.roles import ROLE_DEFINITIONS, Role
 from lms.accounts.services import _apply_roles
 
 from .catalog import load_catalog, organisation_specs
+from .curriculum import CurriculumSummary, seed_curriculum
 from .people import (
     DEFAULT_SIZE,
     DEMO_LOGINS,
@@ -285,6 +286,7 @@ class SeedSummary:
     job_roles_created: int
     logins_created: int
     staff_created: int
+    curriculum: CurriculumSummary | None = None
 
     def lines(self) -> list[str]:
         statuses = ", ".join(
@@ -297,6 +299,7 @@ class SeedSummary:
             f"Created now: {self.organisations_created} organisations, "
             f"{self.job_roles_created} job roles, {self.logins_created} demo logins, "
             f"{self.staff_created} generated staff.",
+            *(self.curriculum.lines() if self.curriculum else []),
         ]
 
 
@@ -305,9 +308,11 @@ def seed_city(
     *,
     today: datetime.date | None = None,
     stdout: TextIO | None = None,
+    curriculum: bool = True,
 ) -> SeedSummary:
     """Load the demo city: organisations, job roles, the demo logins and `size` generated staff
-    (default 200). Safe to run again; only what is missing is created.
+    (default 200), then (unless `curriculum` is false) the curriculum and the training history
+    of the demo staff (see `curriculum.py`). Safe to run again; only what is missing is created.
 
     Generated staff are dated from the fixed `DEMO_ANCHOR` so that every run and every benchmark
     builds the same people; `today` only dates the demo logins (the demo learner is always a
@@ -332,6 +337,17 @@ def seed_city(
         _seed_login_profiles(
             organisations=organisations, job_roles=job_roles, specs=specs, today=today
         )
+    training = (
+        seed_curriculum(
+            catalog["curriculum"],
+            specs=specs,
+            job_roles=job_roles,
+            organisations=organisations,
+            today=today,
+        )
+        if curriculum
+        else None
+    )
     slugs = list(organisations)
     staff = StaffProfile.objects.filter(organisation__slug__in=slugs).order_by()
     summary = SeedSummary(
@@ -345,6 +361,7 @@ def seed_city(
         job_roles_created=job_roles_created,
         logins_created=logins_created,
         staff_created=staff_created,
+        curriculum=training,
     )
     if stdout is not None:
         for line in summary.lines():

@@ -25,6 +25,9 @@ DEFAULT_SCENARIOS = [
     "home_supervisor",
     "home_hr",
     "people_list_hr",
+    "learner_home",
+    "module_page",
+    "supervisor_grid",
 ]
 
 
@@ -52,7 +55,7 @@ def _assert_measured(results, *, size):
             assert result.queries > 0, result.name
 
 
-def test_every_default_scenario_is_measured_on_the_test_database(city):
+def test_every_default_scenario_is_measured_on_the_test_database(city, curriculum):
     _assert_measured(_run(), size=12)
 
 
@@ -61,7 +64,7 @@ def test_the_baseline_always_runs_first(city):
     assert [r.name for r in results] == [BASELINE, "people_list_hr", "home_hr"]
 
 
-def test_results_document_is_json_with_every_scenario(city, tmp_path):
+def test_results_document_is_json_with_every_scenario(city, curriculum, tmp_path):
     document = runner.results_document(results=_run(), size=12, seed_seconds=1.234)
     output = tmp_path / "results.json"
     output.write_text(json.dumps(document))

@@ -32,7 +32,8 @@ PRIVILEGED = {"fto@relay.test", "supervisor@relay.test", "hr@relay.test", "admin
 
 @pytest.fixture
 def seeded(db):
-    return seed_city(today=DEMO_ANCHOR)
+    # The city alone: the curriculum and training history are tested in test_curriculum_seed.
+    return seed_city(today=DEMO_ANCHOR, curriculum=False)
 
 
 def _group_members(role: Role) -> set[int]:
@@ -202,7 +203,7 @@ def test_seeding_twice_changes_nothing(seeded):
             "user__email", "employee_id", "hire_date", "status", "supervisor__email"
         )
     )
-    again = seed_city(today=DEMO_ANCHOR + datetime.timedelta(days=3))
+    again = seed_city(today=DEMO_ANCHOR + datetime.timedelta(days=3), curriculum=False)
     assert _counts() == before
     assert (again.staff_created, again.logins_created, again.organisations_created) == (0, 0, 0)
     assert snapshot == _digest(
@@ -223,7 +224,7 @@ def test_generator_is_deterministic():
 
 
 def test_seed_demo_size_builds_the_generated_people():
-    call_command("seed_demo", "--size", "300", stdout=StringIO())
+    call_command("seed_demo", "--size", "300", "--no-curriculum", stdout=StringIO())
     generated = StaffProfile.objects.exclude(user__email__in=EMAILS)
     assert generated.count() == 300
     stored = generated.values_list("user__email", "employee_id", "hire_date")
@@ -237,6 +238,7 @@ def test_seed_demo_prints_a_summary():
     call_command("seed_demo", "--size", "20", stdout=out)
     assert "City of Alder Bay: 7 organisations (3 contracted)" in out.getvalue()
     assert "27 staff" in out.getvalue()
+    assert "Curriculum: 4 programs, 30 modules" in out.getvalue()
     quiet = StringIO()
     call_command("seed_demo", "--size", "20", verbosity=0, stdout=quiet)
     assert quiet.getvalue() == ""

@@ -73,7 +73,7 @@ def give_roles(user: User, *roles: Role) -> User:
     """Set a user's roles exactly as the roles service would (without the actor checks)."""
     _apply_roles(user, {Role(r) for r in roles} | {Role.LEARNER})
     # Drop Django's cached permissions so has_perm sees the new groups.
-    for attr in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+    for attr in ("_perm_cache", "_user_perm_cache", "_group_perm_cache", "_relay_group_names"):
         user.__dict__.pop(attr, None)
     return user
 

@@ -1,4 +1,4 @@
-"""`manage.py seed_demo [--size N]`: load the demo city (idempotent)."""
+"""`manage.py seed_demo [--size N] [--no-curriculum]`: load the demo city (idempotent)."""
 
 from typing import Any
 
@@ -10,9 +10,10 @@ from lms.demo.seed import seed_city
 
 class Command(BaseCommand):
     help = (
-        "Load the demo City of Alder Bay: organisations, job roles, the demo logins and "
-        f"generated staff ({DEFAULT_SIZE} unless --size). Running it again creates only what "
-        "is missing. Demo data only: every account's password is relay-demo."
+        "Load the demo City of Alder Bay: organisations, job roles, the demo logins, "
+        f"generated staff ({DEFAULT_SIZE} unless --size), the curriculum and the staff's "
+        "training history. Running it again creates only what is missing. Demo data only: "
+        "every account's password is relay-demo."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -25,8 +26,19 @@ class Command(BaseCommand):
                 "The same N always gives the same people."
             ),
         )
+        parser.add_argument(
+            "--no-curriculum",
+            action="store_true",
+            help="Load the city and its people only: no curriculum, assignments or history.",
+        )
 
-    def handle(self, *args: Any, size: int | None, verbosity: int, **options: Any) -> None:
+    def handle(
+        self, *args: Any, size: int | None, no_curriculum: bool, verbosity: int, **options: Any
+    ) -> None:
         if size is not None and size < 0:
             raise CommandError("--size must be zero or more.")
-        seed_city(size, stdout=self.stdout if verbosity >= 1 else None)
+        seed_city(
+            size,
+            stdout=self.stdout if verbosity >= 1 else None,
+            curriculum=not no_curriculum,
+        )

@@ -1,0 +1,29 @@
+"""A small curriculum for the scenarios that need one (`learner_home`, `module_page`,
+`supervisor_grid`), built with the factories in the shared `city`."""
+
+from dataclasses import dataclass
+
+import pytest
+
+from courses.models import ModulePage, TrainingProgramPage
+from tests.factories import assign, module_page, program_page
+
+
+@dataclass
+class Curriculum:
+    program: TrainingProgramPage
+    field_module: ModulePage
+    first_module: ModulePage
+
+
+@pytest.fixture
+def curriculum(city) -> Curriculum:
+    """One program assigned to the learner and the FTO (both of the supervisor's organisation)
+    whose first module has no sections (a field module) and whose second has two."""
+    program = program_page("Academy")
+    field_module = module_page(program, title="Ride-alongs", training_type="field", sections=0)
+    first_module = module_page(program, title="Orientation", sections=2)
+    supervisor = city.user("supervisor")
+    for profile in (city.learner, city.fto):
+        assign(actor=supervisor, profile=profile, program=program)
+    return Curriculum(program=program, field_module=field_module, first_module=first_module)
