@@ -58,7 +58,7 @@ def body_paragraphs(page) -> list[str]:
     """Readable paragraphs of a page's sectioned body, headings included, for change listings."""
     paragraphs: list[str] = []
     for section in page.body:
-        paragraphs.append(f"## {section.value['heading']}")
+        paragraphs.append(f"Section: {section.value['heading']}")
         for child in section.value["content"]:
             if child.block_type == "rich_text":
                 paragraphs.extend(html_paragraphs(child.value.source))
