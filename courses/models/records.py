@@ -119,6 +119,10 @@ class ModuleProgress(models.Model):
         return f"{self.module_id} {self.status} for {self.user_id}"
 
     @property
+    def minutes_on_task(self) -> int:
+        return round(self.seconds_on_task / 60)
+
+    @property
     def completed_hours(self) -> Decimal:
         return (Decimal(self.completed_minutes) / 60).quantize(Decimal("0.1"))
 
