@@ -15,9 +15,12 @@ from lms.accounts.selectors import home_for
 @login_required
 def home(request):
     """One page per person, its panels chosen by their roles: their own training first."""
+    home = home_for(user=request.user)
+    # The person's own organisation decides what "today" is (due and overdue).
+    on = home.profile.organisation.today() if home.profile else None
     context = {
-        "home": home_for(user=request.user),
-        "training": learner_home(user=request.user),
+        "home": home,
+        "training": learner_home(user=request.user, on=on),
         "Role": Role,
     }
     return render(request, "home.html", context)

@@ -147,7 +147,8 @@ class ModulePage(Page):
         ),
     ]
     parent_page_types = ["courses.TrainingProgramPage"]
-    subpage_types = []
+    # A scenario module holds its branching scenario (defined by the scenarios app).
+    subpage_types = ["scenarios.ScenarioPage"]
 
     @property
     def objectives(self) -> list[str]:

@@ -22,7 +22,7 @@ def test_page_tree_rules():
         "courses.TrainingProgramPage",
         "courses.ProtocolPage",
     }
-    assert ModulePage.subpage_types == []
+    assert ModulePage.subpage_types == ["scenarios.ScenarioPage"]
 
 
 @pytest.mark.parametrize("kind", ["program", "module", "protocol"])
