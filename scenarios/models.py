@@ -1,5 +1,6 @@
 """Branching scenarios: authored pages; attempts come with the player."""
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.shortcuts import redirect
@@ -107,3 +108,48 @@ class ScenarioPage(Page):
         return engine_scenario(
             start=self.start_step, steps=self.steps, pass_threshold=self.pass_threshold
         )
+
+
+class AttemptStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", "In progress"
+    FINISHED = "finished", "Finished"
+
+
+class ScenarioAttempt(models.Model):
+    """One play-through. The path lives here, on the server, so a reload, the back button or
+    a second tab can neither fork nor skip it. Played against one stored revision."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="scenario_attempts"
+    )
+    scenario = models.ForeignKey(ScenarioPage, on_delete=models.PROTECT, related_name="attempts")
+    revision = models.ForeignKey("wagtailcore.Revision", on_delete=models.PROTECT, related_name="+")
+    number = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=20, choices=AttemptStatus.choices, default=AttemptStatus.IN_PROGRESS
+    )
+    current_step = models.CharField(max_length=40)
+    path = models.JSONField(default=list, blank=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    total = models.IntegerField(null=True, blank=True)
+    percent = models.PositiveIntegerField(null=True, blank=True)
+    passed = models.BooleanField(null=True, blank=True)
+    critical_errors = models.PositiveIntegerField(default=0)
+    reflection = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "scenario", "number"], name="unique_scenario_attempt_number"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "scenario"],
+                condition=models.Q(status="in_progress"),
+                name="one_open_attempt_per_scenario",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Attempt {self.number} at {self.scenario_id} by {self.user_id}"

@@ -1,0 +1,25 @@
+"""The one wrapper around bleach: rich text that people type is cleaned here before storage."""
+
+import bleach
+
+ALLOWED_TAGS = frozenset(
+    {"p", "br", "strong", "b", "em", "i", "u", "ul", "ol", "li", "blockquote", "a", "h3", "h4"}
+)
+ALLOWED_ATTRIBUTES = {"a": ["href", "title"]}
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+
+
+def sanitize_html(html: str) -> str:
+    """Keep only the allow-listed tags and attributes; strip everything else (and its
+    script or style content), and make links safe."""
+    cleaned = bleach.clean(
+        html or "",
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        protocols=ALLOWED_PROTOCOLS,
+        strip=True,
+        strip_comments=True,
+    )
+    return bleach.linkify(
+        cleaned, callbacks=[bleach.callbacks.nofollow, bleach.callbacks.target_blank]
+    ).strip()
