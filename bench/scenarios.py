@@ -25,6 +25,8 @@ from django.db.models import Count
 from django.http import HttpResponse
 
 from courses.models import Assignment, ModulePage
+from scenarios.models import ScenarioPage
+from scenarios.services import attempt_start_or_resume
 
 from .context import BenchContext, BenchmarkError
 
@@ -123,6 +125,21 @@ def supervisor_grid(context: BenchContext) -> Request:
     return partial(client.get, f"/team/training/{busiest['program']}/")
 
 
+def scenario_step(context: BenchContext) -> Request:
+    """A step of a branching scenario the demo learner is part-way through (its attempt is
+    started or resumed in set-up, so every timed request shows the same step)."""
+    learner = context.user(LEARNER)
+    programs = Assignment.objects.open().filter(user=learner).values_list("program_id", flat=True)
+    for page in ScenarioPage.objects.live().order_by("path"):
+        module = page.get_parent()
+        if module.get_parent().pk in set(programs):
+            attempt_start_or_resume(user=learner, scenario=page)
+            return partial(context.client(as_user=LEARNER).get, f"/learn/scenarios/{page.pk}/")
+    raise BenchmarkError(
+        f"{LEARNER} has no assigned scenario; was it seeded with the demo scenarios?"
+    )
+
+
 SCENARIOS: dict[str, Scenario] = {
     # Always run: every other scenario's ratio_to_baseline is measured against it.
     BASELINE: get("/bench/baseline/"),
@@ -134,4 +151,5 @@ SCENARIOS: dict[str, Scenario] = {
     "learner_home": learner_home,
     "module_page": module_page,
     "supervisor_grid": supervisor_grid,
+    "scenario_step": scenario_step,
 }

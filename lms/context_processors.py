@@ -17,6 +17,8 @@ def navigation(request):
         or Role.FTO in roles
     ):
         items.append(("People", reverse("accounts:staff_list")))
+    if user.has_perm("accounts.sign_off_trainees"):
+        items.append(("Coaching", reverse("coaching:queue")))
     if user.has_perm("courses.view_team_progress"):
         items.append(("Team training", reverse("courses:team")))
     if user.has_perm("courses.view_protocol_compliance"):

@@ -10,8 +10,8 @@ ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 
 
 def sanitize_html(html: str) -> str:
-    """Keep only the allow-listed tags and attributes; strip everything else (and its
-    script or style content), and make links safe."""
+    """Keep only the allow-listed tags and attributes; other tags are removed (their text is
+    kept, as inert text), and links are made safe."""
     cleaned = bleach.clean(
         html or "",
         tags=ALLOWED_TAGS,

@@ -24,6 +24,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("lms.accounts.urls")),
     path("", include("courses.urls")),
+    path("", include("scenarios.coaching_urls")),
+    path("", include("scenarios.urls")),
     path("django-admin/", admin.site.urls),
     # Wagtail's own sign-in form would skip allauth's second factor: send it to allauth's.
     path("cms/login/", RedirectView.as_view(pattern_name="account_login", query_string=True)),

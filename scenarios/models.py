@@ -1,14 +1,17 @@
 """Branching scenarios: authored pages; attempts come with the player."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
 from wagtail.admin.forms import WagtailAdminPageForm
-from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, HelpPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page
+from wagtail.models import Orderable, Page
 
 from courses.blocks import RICH_TEXT_FEATURES
 from courses.models import TrainingType
@@ -153,3 +156,213 @@ class ScenarioAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"Attempt {self.number} at {self.scenario_id} by {self.user_id}"
+
+
+# --- Coaching, live role-play and completion requirements -------------------------------------
+
+
+class CoachingVerdict(models.TextChoices):
+    COMPETENT = "competent", "Competent"
+    NEEDS_PRACTICE = "needs_practice", "Needs practice"
+
+
+class CoachingReview(models.Model):
+    """A coach's written feedback and verdict on one finished attempt. Never edited: the coach's
+    name and role are snapshots, the feedback is cleaned by `sanitize_html` before storage."""
+
+    attempt = models.OneToOneField(
+        ScenarioAttempt, on_delete=models.PROTECT, related_name="coaching_review"
+    )
+    coach = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="coaching_reviews"
+    )
+    coach_name = models.CharField(max_length=200)
+    coach_role = models.CharField(max_length=200)
+    feedback = models.TextField()
+    verdict = models.CharField(max_length=20, choices=CoachingVerdict.choices)
+    reviewed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-reviewed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_verdict_display()} on attempt {self.attempt_id}"
+
+
+class AttemptAllowance(models.Model):
+    """Extra attempts at a scenario for one learner, beyond the page's `attempts_allowed`
+    (granted when a coach marks an attempt "needs practice")."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="scenario_allowances"
+    )
+    scenario = models.ForeignKey(
+        ScenarioPage, on_delete=models.PROTECT, related_name="attempt_allowances"
+    )
+    extra = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    review = models.OneToOneField(
+        CoachingReview,
+        on_delete=models.PROTECT,
+        related_name="allowance",
+        null=True,
+        blank=True,
+    )
+    reason = models.CharField(max_length=300)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"+{self.extra} at {self.scenario_id} for {self.user_id}"
+
+
+ROLEPLAY_LEVELS = {1: "Not yet", 2: "Developing", 3: "Competent", 4: "Exemplary"}
+
+
+class RoleplayRubric(ClusterableModel):
+    """A rubric for live role-play: criteria drawn from the competency framework, each rated on
+    a four-level scale with a description per level."""
+
+    name = models.CharField(max_length=160, unique=True)
+    levels_description = models.TextField(
+        blank=True,
+        help_text="How assessors should read the scale: 1 Not yet, 2 Developing, 3 Competent, "
+        "4 Exemplary.",
+    )
+
+    panels = [FieldPanel("name"), FieldPanel("levels_description"), InlinePanel("criteria")]
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RubricCriterion(Orderable):
+    rubric = ParentalKey(RoleplayRubric, on_delete=models.CASCADE, related_name="criteria")
+    competency = models.ForeignKey(
+        "courses.Competency", on_delete=models.PROTECT, related_name="rubric_criteria"
+    )
+    level_1 = models.TextField("Level 1: not yet")
+    level_2 = models.TextField("Level 2: developing")
+    level_3 = models.TextField("Level 3: competent")
+    level_4 = models.TextField("Level 4: exemplary")
+
+    panels = [
+        FieldPanel("competency"),
+        FieldPanel("level_1"),
+        FieldPanel("level_2"),
+        FieldPanel("level_3"),
+        FieldPanel("level_4"),
+    ]
+
+    def __str__(self) -> str:
+        return str(self.competency)
+
+    def level_descriptions(self) -> list[tuple[int, str, str]]:
+        """(level, label, description) for levels 1 to 4."""
+        texts = (self.level_1, self.level_2, self.level_3, self.level_4)
+        return [
+            (n, ROLEPLAY_LEVELS[n], text) for n, text in zip(ROLEPLAY_LEVELS, texts, strict=True)
+        ]
+
+
+class RoleplayOutcome(models.TextChoices):
+    PASSED = "passed", "Passed"
+    NOT_YET = "not_yet", "Not yet"
+
+
+class RoleplayAssessment(models.Model):
+    """An in-person scenario exercise as a trainer recorded it. The rubric as it stood is kept in
+    `rubric_snapshot`; `ratings` maps criterion ids (as strings) to a level from 1 to 4."""
+
+    trainee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="roleplay_assessments"
+    )
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="roleplays_assessed"
+    )
+    assessor_name = models.CharField(max_length=200)
+    assessor_role = models.CharField(max_length=200)
+    scenario = models.ForeignKey(
+        ScenarioPage, on_delete=models.PROTECT, related_name="roleplay_assessments"
+    )
+    rubric = models.ForeignKey(RoleplayRubric, on_delete=models.PROTECT, related_name="+")
+    rubric_snapshot = models.JSONField(default=dict)
+    ratings = models.JSONField(default=dict)
+    notes = models.TextField(blank=True)
+    outcome = models.CharField(max_length=20, choices=RoleplayOutcome.choices)
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-recorded_at"]
+
+    def __str__(self) -> str:
+        return f"Role-play at {self.scenario_id} for {self.trainee_id}: {self.outcome}"
+
+
+class ScenarioRequirement(models.Model):
+    """What completes a scenario module beyond (or instead of) passing the online scenario.
+    A scenario without one completes on a passed online attempt."""
+
+    scenario = models.OneToOneField(
+        ScenarioPage, on_delete=models.CASCADE, related_name="requirement"
+    )
+    online_required = models.BooleanField(
+        "Online scenario required",
+        default=True,
+        help_text="The learner must pass the online scenario.",
+    )
+    require_coach_competent = models.BooleanField(
+        "Coach must mark competent",
+        default=False,
+        help_text="A coach must mark a passed online attempt competent.",
+    )
+    require_roleplay = models.BooleanField(
+        "Live role-play required",
+        default=False,
+        help_text="A trainer must record a passed in-person role-play against the rubric.",
+    )
+    rubric = models.ForeignKey(
+        RoleplayRubric,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="requirements",
+        help_text="The rubric live role-plays of this scenario are assessed against.",
+    )
+
+    panels = [
+        FieldPanel("scenario"),
+        FieldPanel("online_required"),
+        FieldPanel("require_coach_competent"),
+        FieldPanel("require_roleplay"),
+        FieldPanel("rubric"),
+    ]
+
+    class Meta:
+        verbose_name = "scenario requirement"
+
+    def __str__(self) -> str:
+        return f"Requirements of {self.scenario}"
+
+    def clean(self) -> None:
+        errors = {}
+        if not self.online_required and not self.require_roleplay:
+            errors["require_roleplay"] = (
+                "Require the online scenario, a live role-play, or both: otherwise nothing "
+                "completes the module."
+            )
+        if self.require_coach_competent and not self.online_required:
+            errors["require_coach_competent"] = (
+                "Coaches review online attempts: require the online scenario too."
+            )
+        if self.require_roleplay and self.rubric_id is None:
+            errors["rubric"] = "Choose the rubric the live role-play is assessed against."
+        if errors:
+            raise ValidationError(errors)

@@ -5,10 +5,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from courses.permissions import ensure_can_take_module
-from courses.services.progress import module_complete
 from lms.accounts.models import User
 from lms.sanitize import sanitize_html
 
+from .coaching import attempts_allowed_for, scenario_complete_if_met
 from .engine import InvalidMove, PathEntry, choose, replay, score
 from .models import AttemptStatus, ScenarioAttempt, ScenarioPage
 
@@ -32,7 +32,9 @@ def attempt_start_or_resume(*, user: User, scenario: ScenarioPage, now=None) -> 
         if open_attempt:
             return open_attempt
         used = attempts.count()
-        if scenario.attempts_allowed and used >= scenario.attempts_allowed:
+        # "Needs practice" from a coach adds attempts to the page's limit (0 is unlimited).
+        allowed = attempts_allowed_for(user=user, scenario=scenario)
+        if allowed and used >= allowed:
             raise ValidationError("You have used every attempt at this scenario.")
         live = scenario.live_revision.as_object()
         return ScenarioAttempt.objects.create(
@@ -87,12 +89,10 @@ def attempt_choose(
             attempt.critical_errors = len(result.critical_errors)
         attempt.save()
         if attempt.passed:
-            module_complete(
-                user=user,
-                module=_module(attempt.scenario),
-                source="scenario_attempt",
-                evidence={"scenario_attempt": attempt.pk},
-                now=now,
+            # Completes the module only when the scenario's whole rule is met (a coach's
+            # verdict or a role-play may be required as well).
+            scenario_complete_if_met(
+                user=user, scenario=attempt.scenario, source="scenario_attempt", now=now
             )
     return attempt
 

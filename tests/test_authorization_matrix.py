@@ -17,6 +17,7 @@ from courses.models import ModuleProgress
 from courses.services.protocol import protocol_version_record
 from courses.services.quiz import quiz_submit
 from lms.accounts.services import invitation_create
+from scenarios.services import attempt_choose, attempt_start_or_resume
 from tests.conftest import sign_in
 from tests.factories.courses import (
     assign,
@@ -25,6 +26,7 @@ from tests.factories.courses import (
     program_page,
     protocol_page,
 )
+from tests.factories.scenarios import scenario_page
 
 ROLES = ["anonymous", "learner", "fto", "supervisor", "hr", "author", "admin", "other_org"]
 CITY_ATTR = {"other_org": "cbo_supervisor"}
@@ -149,6 +151,30 @@ MATRIX: dict[str, Row] = {
             author=NOT_FOUND,
             other_org=NOT_FOUND,
         ),
+    ),
+    # --- Scenarios: the learner's assigned scenario and their finished attempt ---
+    "scenarios:play": Row(roles(FORBIDDEN, anonymous=LOGIN, learner=OK)),
+    "scenarios:start": Row(
+        roles(NOT_ALLOWED, anonymous=LOGIN),
+        post=roles(FORBIDDEN, anonymous=LOGIN, learner=REDIRECT),
+    ),
+    "scenarios:choose": Row(
+        roles(NOT_ALLOWED, anonymous=LOGIN),
+        post=roles(NOT_FOUND, anonymous=LOGIN, learner=REDIRECT),
+    ),
+    "scenarios:debrief": Row(roles(NOT_FOUND, anonymous=LOGIN, learner=OK)),
+    # --- Coaching: only the learner's assigned FTO reviews their finished attempt and records
+    # their role-play; others holding the capability (administrators are superusers) see empty
+    # lists and get 404 for the learner's records. An empty POST re-shows the form. ---
+    "coaching:queue": Row(roles(FORBIDDEN, anonymous=LOGIN, fto=OK, admin=OK)),
+    "coaching:review": Row(
+        roles(FORBIDDEN, anonymous=LOGIN, fto=OK, admin=NOT_FOUND),
+        post=roles(FORBIDDEN, anonymous=LOGIN, fto=OK, admin=NOT_FOUND),
+    ),
+    "coaching:roleplay_list": Row(roles(FORBIDDEN, anonymous=LOGIN, fto=OK, admin=OK)),
+    "coaching:roleplay_new": Row(
+        roles(FORBIDDEN, anonymous=LOGIN, fto=OK, admin=NOT_FOUND),
+        post=roles(FORBIDDEN, anonymous=LOGIN, fto=OK, admin=NOT_FOUND),
     ),
     # Wagtail's page serving hands each page type over to the views above.
     "wagtail_serve": Row(everyone(REDIRECT)),
@@ -308,6 +334,24 @@ def _paths(city):
         user=learner, module=module, answers={spec[0].id: [spec[0].options[1].id]}
     ).attempt
     progress = ModuleProgress.objects.get(user=learner, module=module)
+    scenario_module = module_page(program, training_type="scenario", n_questions=0)
+    scenario = scenario_page(scenario_module)
+    played = attempt_start_or_resume(user=learner, scenario=scenario)
+    for step in ("arrive", "person", "stay"):
+        played = attempt_choose(user=learner, attempt=played, step_id=step, choice_id="0")
+    from scenarios.models import RoleplayRubric, RubricCriterion, ScenarioRequirement
+    from tests.factories import CompetencyFactory
+
+    rubric = RoleplayRubric.objects.create(name="Matrix rubric")
+    RubricCriterion.objects.create(
+        rubric=rubric,
+        competency=CompetencyFactory(),
+        level_1="1",
+        level_2="2",
+        level_3="3",
+        level_4="4",
+    )
+    ScenarioRequirement.objects.create(scenario=scenario, rubric=rubric)
     protocol = protocol_page("Matrix protocol", roles=[city.learner.job_role])
     protocol_version_record(protocol=protocol)
     return {
@@ -322,6 +366,14 @@ def _paths(city):
         "courses:assignment_end": reverse("courses:assignment_end", args=[assignment.pk]),
         "courses:progress_reset": reverse("courses:progress_reset", args=[progress.pk]),
         "wagtail_serve": "/pages/",
+        "scenarios:play": reverse("scenarios:play", args=[scenario.pk]),
+        "scenarios:start": reverse("scenarios:start", args=[scenario.pk]),
+        "scenarios:choose": reverse("scenarios:choose", args=[played.pk]),
+        "scenarios:debrief": reverse("scenarios:debrief", args=[played.pk]),
+        "coaching:review": reverse("coaching:review", args=[played.pk]),
+        "coaching:roleplay_new": (
+            f"{reverse('coaching:roleplay_new')}?trainee={city.learner.pk}&scenario={scenario.pk}"
+        ),
         "accounts:staff_detail": reverse("accounts:staff_detail", args=[city.learner.pk]),
         "accounts:staff_job_role": reverse("accounts:staff_job_role", args=[city.learner.pk]),
         "accounts:staff_roles": reverse("accounts:staff_roles", args=[city.learner.pk]),

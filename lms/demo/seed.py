@@ -45,6 +45,7 @@ from .people import (
     StaffSpec,
     generate_staff,
 )
+from .scenarios import seed_scenarios
 
 BULK_BATCH = 500
 
@@ -348,6 +349,8 @@ def seed_city(
         if curriculum
         else None
     )
+    if curriculum:
+        seed_scenarios(catalog, specs=specs, today=today)
     slugs = list(organisations)
     staff = StaffProfile.objects.filter(organisation__slug__in=slugs).order_by()
     summary = SeedSummary(

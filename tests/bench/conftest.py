@@ -7,6 +7,7 @@ import pytest
 
 from courses.models import ModulePage, TrainingProgramPage
 from tests.factories import assign, module_page, program_page
+from tests.factories.scenarios import scenario_page
 
 
 @dataclass
@@ -23,6 +24,10 @@ def curriculum(city) -> Curriculum:
     program = program_page("Academy")
     field_module = module_page(program, title="Ride-alongs", training_type="field", sections=0)
     first_module = module_page(program, title="Orientation", sections=2)
+    scenario_module = module_page(
+        program, title="Overdose drill", training_type="scenario", sections=0, n_questions=0
+    )
+    scenario_page(scenario_module)
     supervisor = city.user("supervisor")
     for profile in (city.learner, city.fto):
         assign(actor=supervisor, profile=profile, program=program)

@@ -28,6 +28,7 @@ DEFAULT_SCENARIOS = [
     "learner_home",
     "module_page",
     "supervisor_grid",
+    "scenario_step",
 ]
 
 

@@ -91,3 +91,19 @@ def test_supervisor_grid_shows_the_busiest_program_of_the_supervisors_organisati
     page = response.content.decode()
     assert city.user("learner").display_name in page
     assert city.user("fto").display_name in page
+
+
+def test_scenario_step_shows_the_learners_current_step(city, curriculum):
+    response = request_for("scenario_step")()
+    assert response.status_code == 200
+    assert b"What do you do?" in response.content
+    # Set-up resumed rather than multiplied attempts.
+    request_for("scenario_step")
+    from scenarios.models import ScenarioAttempt
+
+    assert ScenarioAttempt.objects.count() == 1
+
+
+def test_scenario_step_without_scenarios_says_what_is_missing(city):
+    with pytest.raises(BenchmarkError, match="no assigned scenario"):
+        request_for("scenario_step")
