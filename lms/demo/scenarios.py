@@ -308,14 +308,17 @@ def seed_reviews(
     specs: Mapping[str, Mapping[str, Any]], played: Sequence[tuple[str, ScenarioAttempt]]
 ) -> int:
     """The demo FTO's coaching reviews of the learner's finished attempts, where the catalog
-    has feedback for the run: "needs practice", which grants one more attempt each."""
+    has feedback for the run: "needs practice", which grants one more attempt each. The most
+    recent finished attempt is left unreviewed, so the demo FTO's queue has work in it."""
     coach = User.objects.filter(email=FTO).first()
     if coach is None:
         return 0
+    finished = [a for _, a in played if a.status == AttemptStatus.FINISHED]
+    latest = max(finished, key=lambda a: a.finished_at, default=None)
     made = 0
     for name, attempt in played:
         feedback = specs[attempt.scenario.slug].get("coaching", {}).get(name)
-        if not feedback or attempt.status != AttemptStatus.FINISHED:
+        if not feedback or attempt.status != AttemptStatus.FINISHED or attempt is latest:
             continue
         coaching_review_record(
             coach=coach,
