@@ -86,6 +86,18 @@ def protocol_versions_sync(*, now=None) -> int:
     )
 
 
+def _assigned_protocol_modules(*, user: User, protocol: ProtocolPage) -> list[ModulePage]:
+    """Live modules of this protocol inside programs assigned to the person (two queries:
+    a module's program is the page one level up its tree path)."""
+    modules = list(ModulePage.objects.live().filter(protocol=protocol))
+    if not modules:
+        return []
+    assigned_paths = set(
+        Assignment.objects.open().filter(user=user).values_list("program__path", flat=True)
+    )
+    return [m for m in modules if m.path[: -ModulePage.steplen] in assigned_paths]
+
+
 def can_read_protocol(*, user: User, protocol: ProtocolPage) -> bool:
     """Staff read a live protocol if it concerns their role or one of their assigned programs."""
     if not user.is_authenticated or not protocol.live:
@@ -93,11 +105,7 @@ def can_read_protocol(*, user: User, protocol: ProtocolPage) -> bool:
     profile = getattr(user, "staff_profile", None)
     if profile and protocol.audience_roles.filter(pk=profile.job_role_id).exists():
         return True
-    assigned = set(Assignment.objects.open().filter(user=user).values_list("program_id", flat=True))
-    return any(
-        module.get_parent().pk in assigned
-        for module in ModulePage.objects.live().filter(protocol=protocol)
-    )
+    return bool(_assigned_protocol_modules(user=user, protocol=protocol))
 
 
 def protocol_acknowledge(
@@ -127,14 +135,9 @@ def protocol_acknowledge(
         AcknowledgementRequest.objects.filter(
             user=user, protocol_version__protocol=protocol, completed_at__isnull=True
         ).update(completed_at=now)
-        for module in ModulePage.objects.live().filter(protocol=protocol):
-            if (
-                Assignment.objects.open()
-                .filter(user=user, program_id=module.get_parent().pk)
-                .exists()
-            ):
-                progress = progress_for_update(user=user, module=module)
-                _maybe_complete(progress, module, now)
+        for module in _assigned_protocol_modules(user=user, protocol=protocol):
+            progress = progress_for_update(user=user, module=module)
+            _maybe_complete(progress, module, now)
     return acknowledgement
 
 
