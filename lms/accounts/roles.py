@@ -135,8 +135,15 @@ def roles_of(user) -> list[Role]:
     names = getattr(user, "_relay_group_names", None)
     if names is None:
         # Remembered on the user object: navigation, MFA check and pages ask in one request.
-        names = {group.name for group in user.groups.all()}
-        user._relay_group_names = names
+        prefetched = getattr(user, "_prefetched_objects_cache", {}).get("groups")
+        if prefetched is not None:
+            names = {group.name for group in prefetched}
+            user._relay_group_names = names
+        else:
+            from .backends import load_access  # reads the permissions in the same query
+
+            load_access(user)
+            names = user._relay_group_names
     return [role for role in Role if ROLE_DEFINITIONS[role].group_name in names]
 
 

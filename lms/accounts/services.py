@@ -16,6 +16,7 @@ from django.utils import timezone
 from lms.audit.models import AuditAction
 from lms.audit.services import audit_record
 
+from .backends import forget_access
 from .models import Invitation, Notification, Organisation, StaffProfile, StaffStatus, User
 from .permissions import ensure_can_invite, ensure_can_manage_roles
 from .roles import ROLE_DEFINITIONS, Role, roles_of
@@ -200,7 +201,7 @@ def _apply_roles(user: User, roles: set[Role]) -> None:
     user.groups.remove(*managed)
     wanted = [ROLE_DEFINITIONS[role].group_name for role in roles]
     user.groups.add(*Group.objects.filter(name__in=wanted))
-    user.__dict__.pop("_relay_group_names", None)
+    forget_access(user)
     is_admin = Role.ADMIN in roles
     if user.is_staff != is_admin or user.is_superuser != is_admin:
         user.is_staff = user.is_superuser = is_admin

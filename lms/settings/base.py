@@ -64,6 +64,10 @@ else:
         }
     }
 
+# Sessions are read on every signed-in request: from the cache above, written through to the
+# database (so a cache flush signs nobody out, and a session can still be ended server-side).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 # --- Background tasks --------------------------------------------------------------------------
 if REDIS_URL:
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
@@ -151,6 +155,9 @@ TEMPLATES = [
 # --- Authentication ----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # Authenticates nobody: reads a person's groups and permissions in one query (first, so
+    # that `has_perm` is answered from what it read).
+    "lms.accounts.backends.OneQueryPermissionsBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]

@@ -1,0 +1,101 @@
+"""A person's groups and permissions, read in one query per request.
+
+Every signed-in page asks for the person's roles (the MFA middleware, the navigation) and for
+several permissions (the navigation). Django's `ModelBackend` reads user permissions and group
+permissions in two queries, and the roles need a third; `load_access` reads all three at once
+and leaves the results where `roles_of` and `ModelBackend` look for them, so what they answer is
+unchanged.
+"""
+
+from django.contrib.auth.backends import ModelBackend
+from django.db import connection
+
+from .models import User
+
+# Django's ModelBackend keeps a person's permissions on the user object under these names.
+USER_PERMS = "_user_perm_cache"
+GROUP_PERMS = "_group_perm_cache"
+ALL_PERMS = "_perm_cache"
+GROUP_NAMES = "_relay_group_names"
+ACCESS_ATTRIBUTES = (ALL_PERMS, USER_PERMS, GROUP_PERMS, GROUP_NAMES)
+
+# Tagged rows: the user's group names, direct permissions and permissions through groups.
+# The tables are Django's (auth, contenttypes) and the custom User's two many-to-many tables.
+ACCESS_SQL = """
+SELECT 'group', g.name, NULL
+  FROM auth_group g
+  JOIN accounts_user_groups ug ON ug.group_id = g.id
+ WHERE ug.user_id = %(user)s
+UNION ALL
+SELECT 'user', ct.app_label, p.codename
+  FROM auth_permission p
+  JOIN django_content_type ct ON ct.id = p.content_type_id
+  JOIN accounts_user_user_permissions up ON up.permission_id = p.id
+ WHERE up.user_id = %(user)s
+UNION ALL
+SELECT 'group_perm', ct.app_label, p.codename
+  FROM auth_permission p
+  JOIN django_content_type ct ON ct.id = p.content_type_id
+  JOIN auth_group_permissions gp ON gp.permission_id = p.id
+  JOIN accounts_user_groups ug ON ug.group_id = gp.group_id
+ WHERE ug.user_id = %(user)s
+"""
+
+
+def load_access(user: User) -> None:
+    """Read the user's group names and permissions in one query and keep them on the object.
+
+    Permissions are kept only where ModelBackend would compute them from these tables: for an
+    active user who is not a superuser (a superuser holds every permission; ModelBackend reads
+    them itself).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(ACCESS_SQL, {"user": user.pk})
+        rows = cursor.fetchall()
+    setattr(user, GROUP_NAMES, {name for kind, name, _ in rows if kind == "group"})
+    if user.is_active and not user.is_superuser:
+        direct = {f"{app}.{code}" for kind, app, code in rows if kind == "user"}
+        from_groups = {f"{app}.{code}" for kind, app, code in rows if kind == "group_perm"}
+        setattr(user, USER_PERMS, direct)
+        setattr(user, GROUP_PERMS, from_groups)
+        setattr(user, ALL_PERMS, direct | from_groups)
+
+
+def forget_access(user: User) -> None:
+    """Drop what `load_access` (or ModelBackend) kept, after the user's groups changed."""
+    for attribute in ACCESS_ATTRIBUTES:
+        user.__dict__.pop(attribute, None)
+
+
+class OneQueryPermissionsBackend(ModelBackend):
+    """ModelBackend's permissions, read with the person's groups in one query.
+
+    Listed before Django's and allauth's backends; it authenticates nobody, so sign-in and the
+    backend recorded in a session are theirs.
+    """
+
+    def authenticate(self, request, **credentials):
+        return None
+
+    def _prime(self, user_obj, obj) -> None:
+        if (
+            obj is None
+            and user_obj.is_active
+            and not user_obj.is_anonymous
+            and not user_obj.is_superuser
+            and not hasattr(user_obj, ALL_PERMS)
+            and not (hasattr(user_obj, USER_PERMS) and hasattr(user_obj, GROUP_PERMS))
+        ):
+            load_access(user_obj)
+
+    def get_user_permissions(self, user_obj, obj=None):
+        self._prime(user_obj, obj)
+        return super().get_user_permissions(user_obj, obj)
+
+    def get_group_permissions(self, user_obj, obj=None):
+        self._prime(user_obj, obj)
+        return super().get_group_permissions(user_obj, obj)
+
+    def get_all_permissions(self, user_obj, obj=None):
+        self._prime(user_obj, obj)
+        return super().get_all_permissions(user_obj, obj)

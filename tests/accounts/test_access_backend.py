@@ -1,0 +1,58 @@
+"""Groups and permissions read in one query answer exactly as Django's ModelBackend does."""
+
+import pytest
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Permission
+
+from lms.accounts.backends import load_access
+from lms.accounts.models import User
+from lms.accounts.roles import Role, roles_of
+from lms.accounts.services import roles_set
+from tests.factories import UserFactory
+
+
+def _fresh(user: User) -> User:
+    return User.objects.get(pk=user.pk)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_permissions_and_roles_match_model_backend(city, role):
+    user = UserFactory(roles=[role])
+    direct = Permission.objects.get(codename="view_competency")
+    user.user_permissions.add(direct)
+    expected = ModelBackend().get_all_permissions(_fresh(user))
+    assert "courses.view_competency" in expected
+
+    ours = _fresh(user)
+    assert ours.get_all_permissions() == expected
+    assert ours.get_user_permissions() == ModelBackend().get_user_permissions(_fresh(user))
+    assert ours.get_group_permissions() == ModelBackend().get_group_permissions(_fresh(user))
+    assert set(roles_of(_fresh(user))) == {role, Role.LEARNER}
+
+
+def test_roles_permissions_and_groups_are_one_query(city, django_assert_num_queries):
+    user = _fresh(city.user("supervisor"))
+    with django_assert_num_queries(1):
+        assert Role.SUPERVISOR in roles_of(user)
+        assert user.has_perm("accounts.invite_staff")
+        assert user.has_perm("courses.view_team_progress")
+        assert not user.has_perm("accounts.manage_roles")
+
+
+def test_inactive_users_and_superusers_keep_model_backend_answers(city):
+    inactive = UserFactory(roles=[Role.SUPERVISOR], is_active=False)
+    assert not _fresh(inactive).has_perm("accounts.invite_staff")
+    superuser = _fresh(city.user("admin"))
+    load_access(superuser)
+    assert superuser.is_superuser
+    assert superuser.has_perm("accounts.manage_roles")
+    assert superuser.has_perm("wagtailcore.add_page")  # every permission, not only the role's
+
+
+def test_a_role_change_is_seen_at_once(city):
+    admin = city.user("admin")
+    learner = city.user("learner")
+    assert not learner.has_perm("accounts.sign_off_trainees")
+    roles_set(actor=admin, user=learner, roles={Role.FTO})
+    assert learner.has_perm("accounts.sign_off_trainees")
+    assert Role.FTO in roles_of(learner)
