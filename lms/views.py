@@ -3,26 +3,35 @@
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import Http404, HttpResponseServerError, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.cache import never_cache
 
-from courses.selectors import learner_home
-from lms.accounts.roles import Role
-from lms.accounts.selectors import home_for
+from lms.accounts.roles import Role, roles_of
+from lms.accounts.selectors import HomeData, has_people_panels, home_for
+from lms.home import home_panels
 
 
 @login_required
 def home(request):
-    """One page per person, its panels chosen by their roles: their own training first."""
-    home = home_for(user=request.user)
-    # The person's own organisation decides what "today" is (due and overdue).
-    on = home.profile.organisation.today() if home.profile else None
-    context = {
-        "home": home,
-        "training": learner_home(user=request.user, on=on),
-        "Role": Role,
-    }
+    """One page per person, its panels chosen by their roles: their own training first.
+
+    The person's training panels and record card come from `lms.home` (cached until what they
+    show changes); the panels about other people are read on every request, and only for the
+    roles that have them.
+    """
+    user = request.user
+    # One masked token for the whole page (the context processor would mask another).
+    csrf_token = get_token(request)
+    if has_people_panels(user=user):
+        home = home_for(user=user)
+        panels = home_panels(request, csrf_token=csrf_token, home=home)
+    else:
+        panels = home_panels(request, csrf_token=csrf_token)
+        # Nothing on the page reads the profile outside the cached record card.
+        home = HomeData(profile=None, roles=roles_of(user))
+    context = {"panels": panels, "csrf_token": csrf_token, "home": home, "Role": Role}
     return render(request, "home.html", context)
 
 

@@ -1,10 +1,11 @@
-"""A person's groups and permissions, read in one query per request.
+"""A person's groups, permissions and second factor, read in one query per request.
 
-Every signed-in page asks for the person's roles (the MFA middleware, the navigation) and for
-several permissions (the navigation). Django's `ModelBackend` reads user permissions and group
-permissions in two queries, and the roles need a third; `load_access` reads all three at once
-and leaves the results where `roles_of` and `ModelBackend` look for them, so what they answer is
-unchanged.
+Every signed-in page asks for the person's roles (the MFA middleware, the navigation), for
+several permissions (the navigation) and, for the roles that require MFA, whether they have set
+up TOTP (the MFA middleware). Django's `ModelBackend` reads user permissions and group
+permissions in two queries, the roles need a third and TOTP a fourth; `load_access` reads them
+all at once and leaves the results where `roles_of`, `has_totp` and `ModelBackend` look for
+them, so what they answer is unchanged.
 """
 
 from django.contrib.auth.backends import ModelBackend
@@ -17,10 +18,12 @@ USER_PERMS = "_user_perm_cache"
 GROUP_PERMS = "_group_perm_cache"
 ALL_PERMS = "_perm_cache"
 GROUP_NAMES = "_relay_group_names"
-ACCESS_ATTRIBUTES = (ALL_PERMS, USER_PERMS, GROUP_PERMS, GROUP_NAMES)
+HAS_TOTP = "_relay_has_totp"
+ACCESS_ATTRIBUTES = (ALL_PERMS, USER_PERMS, GROUP_PERMS, GROUP_NAMES, HAS_TOTP)
 
-# Tagged rows: the user's group names, direct permissions and permissions through groups.
-# The tables are Django's (auth, contenttypes) and the custom User's two many-to-many tables.
+# Tagged rows: the user's group names, direct permissions, permissions through groups and TOTP
+# authenticator. The tables are Django's (auth, contenttypes), the custom User's two
+# many-to-many tables and allauth's authenticators.
 ACCESS_SQL = """
 SELECT 'group', g.name, NULL
   FROM auth_group g
@@ -39,11 +42,16 @@ SELECT 'group_perm', ct.app_label, p.codename
   JOIN auth_group_permissions gp ON gp.permission_id = p.id
   JOIN accounts_user_groups ug ON ug.group_id = gp.group_id
  WHERE ug.user_id = %(user)s
+UNION ALL
+SELECT 'totp', NULL, NULL
+  FROM mfa_authenticator a
+ WHERE a.user_id = %(user)s AND a.type = 'totp'
 """
 
 
 def load_access(user: User) -> None:
-    """Read the user's group names and permissions in one query and keep them on the object.
+    """Read the user's group names, permissions and whether they have TOTP, in one query, and
+    keep them on the object (for this request: the next one loads the user afresh).
 
     Permissions are kept only where ModelBackend would compute them from these tables: for an
     active user who is not a superuser (a superuser holds every permission; ModelBackend reads
@@ -53,6 +61,7 @@ def load_access(user: User) -> None:
         cursor.execute(ACCESS_SQL, {"user": user.pk})
         rows = cursor.fetchall()
     setattr(user, GROUP_NAMES, {name for kind, name, _ in rows if kind == "group"})
+    setattr(user, HAS_TOTP, any(kind == "totp" for kind, _, _ in rows))
     if user.is_active and not user.is_superuser:
         direct = {f"{app}.{code}" for kind, app, code in rows if kind == "user"}
         from_groups = {f"{app}.{code}" for kind, app, code in rows if kind == "group_perm"}

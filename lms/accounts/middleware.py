@@ -5,19 +5,22 @@ person to set one up. Until they do, a person holding a role that requires MFA r
 pages needed to set it up (and to sign out).
 """
 
-from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from .backends import HAS_TOTP, load_access
 from .roles import requires_mfa
 
 ALLOWED_PREFIXES = ("/accounts/", "/static/", "/favicon.ico")
 
 
 def has_totp(user) -> bool:
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    """Whether the user has set up TOTP; read with their roles and permissions."""
+    if getattr(user, HAS_TOTP, None) is None:
+        load_access(user)
+    return getattr(user, HAS_TOTP)
 
 
 class RequireMFAMiddleware:

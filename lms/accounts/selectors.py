@@ -49,6 +49,16 @@ def _organisation_summaries(queryset, *, viewer) -> list[OrganisationSummary]:
     ]
 
 
+def has_people_panels(*, user: User) -> bool:
+    """Whether the home shows panels about other people: the conditions of `home_for`."""
+    return (
+        Role.FTO in roles_of(user)
+        or user.has_perm("accounts.view_organisation_staff")
+        or user.has_perm("accounts.view_city_staff")
+        or user.has_perm("accounts.invite_staff")
+    )
+
+
 def home_for(*, user: User) -> HomeData:
     """Everything the role-aware home page shows, in a fixed number of queries."""
     profile = (
@@ -57,6 +67,8 @@ def home_for(*, user: User) -> HomeData:
         .filter(user=user)
         .first()
     )
+    if profile is not None:
+        user.staff_profile = profile  # so the selectors below need not read it again
     data = HomeData(profile=profile, roles=roles_of(user))
     if Role.FTO in data.roles:
         data.trainees = list(
@@ -69,11 +81,12 @@ def home_for(*, user: User) -> HomeData:
             .filter(organisation_id=profile.organisation_id)
             .order_by("-hire_date")[:8]
         )
+    if user.has_perm("accounts.view_city_staff"):
+        data.organisations = _organisation_summaries(Organisation.objects.all(), viewer=user)
+    elif user.has_perm("accounts.view_organisation_staff") and profile is not None:
         data.organisations = _organisation_summaries(
             Organisation.objects.filter(pk=profile.organisation_id), viewer=user
         )
-    if user.has_perm("accounts.view_city_staff"):
-        data.organisations = _organisation_summaries(Organisation.objects.all(), viewer=user)
     if user.has_perm("accounts.invite_staff"):
         data.pending_invitations = invitations_visible_to(user=user).pending().count()
     return data

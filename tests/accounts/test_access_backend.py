@@ -56,3 +56,19 @@ def test_a_role_change_is_seen_at_once(city):
     roles_set(actor=admin, user=learner, roles={Role.FTO})
     assert learner.has_perm("accounts.sign_off_trainees")
     assert Role.FTO in roles_of(learner)
+
+
+def test_totp_is_read_with_the_roles(city, django_assert_num_queries):
+    from allauth.mfa.models import Authenticator
+
+    from lms.accounts.middleware import has_totp
+
+    for role in ("learner", "fto", "admin"):
+        user = _fresh(city.user(role))
+        expected = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+        with django_assert_num_queries(1):
+            assert has_totp(user) == expected
+            roles_of(user)
+            user.has_perm("accounts.invite_staff")
+    assert has_totp(_fresh(city.user("fto")))
+    assert not has_totp(_fresh(city.user("learner")))
