@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.cache import never_cache
 
+from lms.accounts.backends import granted_permissions
 from lms.accounts.roles import Role, roles_of
 from lms.accounts.selectors import HomeData, has_people_panels, home_for
 from lms.home import home_panels
@@ -31,7 +32,15 @@ def home(request):
         panels = home_panels(request, csrf_token=csrf_token)
         # Nothing on the page reads the profile outside the cached record card.
         home = HomeData(profile=None, roles=roles_of(user))
-    context = {"panels": panels, "csrf_token": csrf_token, "home": home, "Role": Role}
+    granted = granted_permissions(user)  # what `perms` in the template would ask one by one
+    context = {
+        "panels": panels,
+        "csrf_token": csrf_token,
+        "home": home,
+        "Role": Role,
+        "can_invite": "accounts.invite_staff" in granted,
+        "can_open_admin": "wagtailadmin.access_admin" in granted,
+    }
     return render(request, "home.html", context)
 
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q
 
+from .backends import granted_permissions
 from .models import Invitation, Organisation, StaffProfile, StaffStatus, User
 from .roles import Role, roles_of
 
@@ -51,11 +52,14 @@ def _organisation_summaries(queryset, *, viewer) -> list[OrganisationSummary]:
 
 def has_people_panels(*, user: User) -> bool:
     """Whether the home shows panels about other people: the conditions of `home_for`."""
-    return (
-        Role.FTO in roles_of(user)
-        or user.has_perm("accounts.view_organisation_staff")
-        or user.has_perm("accounts.view_city_staff")
-        or user.has_perm("accounts.invite_staff")
+    granted = granted_permissions(user)  # what `has_perm` would check one by one
+    return Role.FTO in roles_of(user) or any(
+        perm in granted
+        for perm in (
+            "accounts.view_organisation_staff",
+            "accounts.view_city_staff",
+            "accounts.invite_staff",
+        )
     )
 
 

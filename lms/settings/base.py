@@ -148,7 +148,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "lms.context_processors.navigation",
             ],
-            "libraries": {"navigation": "lms.navigation"},
+            "libraries": {"assets": "lms.assets", "navigation": "lms.navigation"},
         },
     },
 ]

@@ -72,3 +72,17 @@ def test_totp_is_read_with_the_roles(city, django_assert_num_queries):
             user.has_perm("accounts.invite_staff")
     assert has_totp(_fresh(city.user("fto")))
     assert not has_totp(_fresh(city.user("learner")))
+
+
+@pytest.mark.parametrize("role", ["learner", "supervisor", "hr", "author", "admin"])
+def test_granted_permissions_answer_as_has_perm(city, role):
+    from lms.accounts.backends import granted_permissions
+
+    user = _fresh(city.user(role))
+    granted = granted_permissions(user)
+    for perm in Permission.objects.select_related("content_type"):
+        name = f"{perm.content_type.app_label}.{perm.codename}"
+        assert (name in granted) == user.has_perm(name), name
+    inactive = _fresh(city.user(role))
+    inactive.is_active = False
+    assert "accounts.invite_staff" not in granted_permissions(inactive)
