@@ -166,6 +166,14 @@ class PhaseBlock(blocks.StructBlock):
         min_value=1, max_value=2000, help_text="Field hours a trainee on schedule logs."
     )
     description = blocks.TextBlock(required=False)
+    completes_module = blocks.PageChooserBlock(
+        page_type="courses.ModulePage",
+        required=False,
+        help_text=(
+            "Another field module of the program that this phase's approval completes (e.g. a "
+            "separate reverse-shadow module). The task book's own module completes at release."
+        ),
+    )
     tasks = blocks.ListBlock(TaskBlock())
 
     class Meta:

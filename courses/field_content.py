@@ -46,6 +46,7 @@ def task_book_spec(page) -> TaskBookSpec:
                 expected_hours=int(value.get("expected_hours") or 0),
                 description=value.get("description") or "",
                 tasks=tasks,
+                completes_module_id=value.get("completes_module") or None,
             )
         )
     categories = tuple(

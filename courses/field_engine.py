@@ -33,6 +33,7 @@ class PhaseSpec:
     expected_hours: int
     description: str = ""
     tasks: tuple[TaskSpec, ...] = ()
+    completes_module_id: int | None = None
 
 
 @dataclass(frozen=True)

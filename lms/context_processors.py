@@ -11,6 +11,8 @@ def navigation(request):
         return {"nav_items": [], "user_roles": []}
     roles = roles_of(user)
     items = [("Home", reverse("home")), ("Transcript", reverse("courses:transcript"))]
+    if Role.LEARNER in roles:
+        items.append(("Field training", reverse("field:mine")))
     if (
         user.has_perm("accounts.view_organisation_staff")
         or user.has_perm("accounts.view_city_staff")
@@ -18,7 +20,10 @@ def navigation(request):
     ):
         items.append(("People", reverse("accounts:staff_list")))
     if user.has_perm("accounts.sign_off_trainees"):
+        items.append(("My trainees", reverse("field:fto_home")))
         items.append(("Coaching", reverse("coaching:queue")))
+    if user.has_perm("courses.approve_field_phases"):
+        items.append(("Field approvals", reverse("field:supervise")))
     if user.has_perm("courses.view_team_progress"):
         items.append(("Team training", reverse("courses:team")))
     if user.has_perm("courses.view_protocol_compliance"):

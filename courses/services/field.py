@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 
 from courses import permissions
@@ -30,6 +31,7 @@ from courses.models import (
     CallType,
     FieldTraining,
     FieldTrainingStatus,
+    ModulePage,
     ObservationContext,
     ObservationRating,
     ObservationReport,
@@ -39,10 +41,12 @@ from courses.models import (
     SignoffKind,
     TaskBookPage,
     TaskObservation,
+    TrainingType,
 )
 from courses.services.progress import module_complete
 from courses.services.signoff import signoff_append
-from lms.accounts.models import StaffProfile
+from lms.accounts.models import StaffProfile, User
+from lms.accounts.services import notifications_send
 from lms.sanitize import plain_text
 
 FTO_CAPACITY = {True: "Field training officer (primary)", False: "Field training officer"}
@@ -105,6 +109,9 @@ def field_training_start(
             errors[field] = "Choose a field training officer of the trainee's organisation."
     if secondary_fto is not None and secondary_fto.pk == primary_fto.pk:
         errors["secondary_fto"] = "The secondary FTO must be someone else."
+    role_ids = {role.pk for role in task_book.job_roles.all()}
+    if role_ids and profile.job_role_id not in role_ids:
+        errors["task_book"] = "This task book is for another job role than this person's."
     if not task_book.live or task_book.live_revision_id is None:
         errors["task_book"] = "This task book is not published."
     if FieldTraining.objects.filter(
@@ -236,6 +243,11 @@ def report_submit(
         errors["ride_along"] = ["This shift is before the trainee's hire date."]
     for category_id, message in rating_errors(spec, ratings).items():
         errors.setdefault(f"rating-{category_id}", []).append(message)
+    for rating in ratings:
+        if len(rating.narrative) > 3000:
+            errors.setdefault(f"rating-{rating.category_id}", []).append(
+                "Keep the narrative under 3,000 characters."
+            )
     most = _text(most_satisfactory, field="most_satisfactory")
     least = _text(least_satisfactory, field="least_satisfactory")
     if not most:
@@ -256,6 +268,7 @@ def report_submit(
     by_category = {rating.category_id: rating for rating in ratings}
 
     def create():
+        _lock(training)  # one report number at a time per trainee
         if (
             supersedes is None
             and ObservationReport.objects.filter(
@@ -309,6 +322,15 @@ def report_submit(
             comment=reason,
             supersedes=_signature_of(SignoffKind.REPORT, supersedes),
             request_key=request_key,
+        )
+        notifications_send(
+            users=[training.trainee],
+            message=(
+                f"{fto.get_full_name() or fto.email} wrote DOR {report.number} on your shift of "
+                f"{report.shift_date:%-d %b}: read and acknowledge it."
+            ),
+            url=reverse("field:report", args=[report.pk]),
+            now=now,
         )
         return report
 
@@ -499,6 +521,17 @@ def phase_recommend(
             raise ValidationError("Every task of this phase needs its observations first.")
         if _open_recommendation(locked, phase_index) is not None:
             raise ValidationError("This phase is already recommended; it awaits a supervisor.")
+        supervisors = User.objects.filter(supervised_profiles__user_id=locked.trainee_id)
+        if supervisors:
+            notifications_send(
+                users=supervisors,
+                message=(
+                    f"Phase {phase_index + 1} of {locked.trainee.get_full_name()} is recommended "
+                    "for approval."
+                ),
+                url=reverse("field:approve", args=[locked.pk]),
+                now=now,
+            )
         return signoff_append(
             kind=SignoffKind.PHASE_RECOMMENDATION,
             training=locked,
@@ -559,9 +592,27 @@ def phase_approve(
             locked.phase_index = phase_index + 1
             locked.phase_started_on = locked.organisation.today(now)
             locked.save(update_fields=["phase_index", "phase_started_on"])
+        _complete_phase_module(locked, spec.phases[phase_index], signoff, now)
         return signoff
 
     return _idempotent(Signoff, request_key, create)
+
+
+def _complete_phase_module(training: FieldTraining, phase, signoff: Signoff, now) -> None:
+    """A phase may complete another field module of the program when it is approved."""
+    if not phase.completes_module_id:
+        return
+    module = ModulePage.objects.filter(
+        pk=phase.completes_module_id, training_type=TrainingType.FIELD
+    ).first()
+    if module is not None:
+        module_complete(
+            user=training.trainee,
+            module=module,
+            source="field_phase_approval",
+            evidence={"field_training": training.pk, "signoff": signoff.sequence},
+            now=now,
+        )
 
 
 def phase_extend(

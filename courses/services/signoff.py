@@ -345,7 +345,8 @@ _SIGNOFF_FIELDS = (
 def signoff_verify_chain(*, batch_size: int = 2000) -> Iterator[ChainProblem]:
     """Every problem in the chain, in sequence order, reading `batch_size` signatures (and the
     records they signed) at a time: a signature or a signed record changed after signing, a
-    signature removed (a gap, or the end of the chain short of its head), or a broken link."""
+    signature removed (a gap, the end of the chain short of its head, or the head itself), a
+    broken link, or rows past the head that `signoff_append` did not write."""
     previous_hash = GENESIS_HASH
     expected = 1
     last_sequence = 0
@@ -356,7 +357,14 @@ def signoff_verify_chain(*, batch_size: int = 2000) -> Iterator[ChainProblem]:
             .values(*_SIGNOFF_FIELDS)[:batch_size]
         )
         if not batch:
-            break
+            # Signatures appended while we walked commit with the head: read them too, rather
+            # than report them as removed.
+            head = SignoffChainHead.objects.order_by("pk").first()
+            if head is None or head.last_sequence <= last_sequence:
+                break
+            if not Signoff.objects.filter(sequence__gt=last_sequence).exists():
+                break
+            continue
         by_kind = defaultdict(list)
         for row in batch:
             by_kind[row["kind"]].append(row["subject_id"])
@@ -383,12 +391,19 @@ def signoff_verify_chain(*, batch_size: int = 2000) -> Iterator[ChainProblem]:
             previous_hash = row["record_hash"]
             expected = sequence + 1
             last_sequence = sequence
-    head = SignoffChainHead.objects.order_by("pk").first()
-    head_sequence = head.last_sequence if head else 0
-    for missing in range(expected, head_sequence + 1):
+    if head is None:
+        if last_sequence:
+            yield ChainProblem(last_sequence, "removed: the chain head record is missing")
+        return
+    for missing in range(expected, head.last_sequence + 1):
         yield ChainProblem(missing, "removed: the chain ends before its last signature")
-    if head is not None and head_sequence == last_sequence and head.last_hash != previous_hash:
+    if head.last_sequence == last_sequence and head.last_hash != previous_hash:
         yield ChainProblem(last_sequence, "the chain head does not match the last signature")
+    elif head.last_sequence < last_sequence:
+        # Rows past the head were not appended by `signoff_append` (or the head was rewound).
+        yield ChainProblem(
+            last_sequence, f"added: the chain runs past its head (#{head.last_sequence})"
+        )
 
 
 def signoff_chain_report(*, batch_size: int = 2000) -> ChainReport:

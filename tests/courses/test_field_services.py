@@ -327,3 +327,40 @@ def test_a_correction_supersedes_and_the_original_stops_counting(city, training)
     signature = Signoff.objects.get(kind="task", subject_id=correction.pk)
     assert signature.supersedes.subject_id == original.pk
     assert "wrong shift" in signature.comment
+
+
+def test_a_phase_can_complete_another_field_module_when_approved(city):
+    from tests.factories.courses import edit_and_publish, module_page, program_page
+
+    program = program_page()
+    shadow = module_page(program, training_type="field", sections=0, n_questions=0)
+    reverse_shadow = module_page(program, training_type="field", sections=0, n_questions=0)
+    book = task_book_page(module=shadow)
+    phases = book.phases.raw_data
+    phases[0]["value"]["completes_module"] = reverse_shadow.pk
+    book = edit_and_publish(book, phases=phases)
+    training = start(
+        trainee=city.learner, supervisor=city.supervisor.user, fto=city.fto.user, task_book=book
+    )
+    assert training.spec["phases"][0]["completes_module_id"] == reverse_shadow.pk
+    complete_phase(training)
+    services.phase_recommend(fto=city.fto.user, training=training, request_key=uuid.uuid4())
+    services.phase_approve(
+        supervisor=city.supervisor.user, training=training, request_key=uuid.uuid4()
+    )
+    progress = ModuleProgress.objects.get(user=city.learner.user, module=reverse_shadow)
+    assert progress.status == "completed"
+    assert progress.completion_source == "field_phase_approval"
+    assert not ModuleProgress.objects.filter(
+        user=city.learner.user, module=shadow, status="completed"
+    ).exists()
+
+
+def test_a_task_book_for_another_role_is_refused(city):
+    from tests.factories.certificates import JobRoleFactory
+
+    book = task_book_page(roles=[JobRoleFactory()])
+    with pytest.raises(ValidationError, match="another job role"):
+        start(
+            trainee=city.learner, supervisor=city.supervisor.user, fto=city.fto.user, task_book=book
+        )

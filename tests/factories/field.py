@@ -122,12 +122,14 @@ def shift(
     training: FieldTraining,
     *,
     fto=None,
-    days_ago: int = 1,
+    days_ago: int | None = None,
     hours: int = 8,
     unit: str = "CR-12",
     start_hour: int = 8,
 ) -> RideAlong:
     tz = training.organisation.zone
+    if days_ago is None:  # the day before the trainee's earliest shift so far
+        days_ago = RideAlong.objects.filter(trainee=training.trainee).count() + 1
     day = timezone.now().astimezone(tz).date() - datetime.timedelta(days=days_ago)
     started_at = datetime.datetime.combine(day, datetime.time(start_hour), tzinfo=tz)
     return field_services.ride_along_log(
