@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.http import HttpResponse
 
-from courses.field_engine import TaskBookSpec
+from courses.field.engine import TaskBookSpec
 from courses.models import (
     Competency,
     CompetencyCategory,

@@ -92,6 +92,12 @@ def _own_organisation_id(user) -> int | None:
     return profile.organisation_id if profile else None
 
 
+def ensure_field_capability(*, user, permission: str, rule: str) -> None:
+    """The field-training pages that need a capability refuse (and log) those without it."""
+    if not user.has_perm(permission):
+        raise _denied(actor=user, rule=rule, target=permission)
+
+
 def can_be_fto_of(*, fto, profile: StaffProfile) -> bool:
     """An FTO for a trainee holds `sign_off_trainees`, works in the trainee's organisation and
     is not the trainee."""
@@ -206,3 +212,11 @@ def ensure_can_acknowledge_report(*, user, report) -> None:
 
 def can_verify_signoffs(*, user) -> bool:
     return user.is_authenticated and user.has_perm("courses.verify_signoff_chain")
+
+
+def ensure_can_verify_signoffs(*, user) -> None:
+    ensure_field_capability(
+        user=user,
+        permission="courses.verify_signoff_chain",
+        rule="Only administrators verify the sign-off chain.",
+    )

@@ -110,7 +110,7 @@ class TaskBookPage(Page):
         return redirect("courses:module", pk=self.get_parent().pk)
 
     def serve_preview(self, request, mode_name):
-        from courses.field_content import task_book_spec
+        from courses.field.content import task_book_spec
 
         return TemplateResponse(
             request,
@@ -144,7 +144,7 @@ class FieldTrainingStatus(models.TextChoices):
 
 class FieldTraining(models.Model):
     """A trainee's task book, their FTOs and where they are in it. The task book's content at
-    assignment is snapshotted in `spec` (see `courses.field_engine.TaskBookSpec`)."""
+    assignment is snapshotted in `spec` (see `courses.field.engine.TaskBookSpec`)."""
 
     trainee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="field_trainings"
@@ -259,7 +259,7 @@ class RideAlong(models.Model):
 
     @property
     def hours(self):
-        from courses.field_engine import hours
+        from courses.field.engine import hours
 
         return hours(self.started_at, self.ended_at)
 

@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses import permissions
-from courses.field_content import task_book_spec
-from courses.field_engine import (
+from courses.field.content import task_book_spec
+from courses.field.engine import (
     RatingInput,
     TaskBookSpec,
     hours,

@@ -31,8 +31,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from certificates.models import JobRole
-from courses.field_content import task_book_spec
-from courses.field_engine import RatingInput, TaskBookSpec
+from courses.field.content import task_book_spec
+from courses.field.engine import RatingInput, TaskBookSpec
 from courses.models import (
     CallType,
     CompetencyCategory,

@@ -16,7 +16,7 @@ from bench.signoffs import (
     ensure_chain,
     verify_signoffs,
 )
-from courses.field_engine import TaskBookSpec
+from courses.field.engine import TaskBookSpec
 from courses.models import FieldTraining, Signoff, SignoffChainHead, TaskObservation
 from courses.services.signoff import signoff_verify_chain
 

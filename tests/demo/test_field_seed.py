@@ -12,8 +12,8 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 
-from courses.field_content import task_book_spec
-from courses.field_engine import behind_on_hours, low_rating_streaks, phase_tasks_complete
+from courses.field.content import task_book_spec
+from courses.field.engine import behind_on_hours, low_rating_streaks, phase_tasks_complete
 from courses.models import (
     FieldTraining,
     FieldTrainingStatus,

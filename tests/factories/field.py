@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from django.utils import timezone
 
-from courses.field_engine import RatingInput
+from courses.field.engine import RatingInput
 from courses.models import (
     FieldTraining,
     ModulePage,

@@ -11,8 +11,8 @@ import pytest
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.platypus import KeepTogether, Paragraph, Table
 
-from courses import field_pdf
-from courses.field_engine import ScaleSpec
+from courses.field import pdf as field_pdf
+from courses.field.engine import ScaleSpec
 from courses.services import field as services
 from tests.factories.certificates import JobRoleFactory
 from tests.factories.field import (

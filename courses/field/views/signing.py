@@ -1,5 +1,6 @@
-"""Field training pages: thin views over `courses.field_selectors` and `courses.services.field`.
-Who may do what is decided in `courses.permissions`."""
+"""What FTOs and supervisors sign: shifts, Daily Observation Reports, task sign-offs and their
+corrections, phase recommendations, approvals and extensions, and the release (with
+re-authentication)."""
 
 import datetime
 import uuid
@@ -7,152 +8,30 @@ import uuid
 from allauth.core.exceptions import ReauthenticationRequired
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.views.decorators.http import require_POST
 
-from courses import field_selectors as selectors
 from courses import permissions
-from courses.field_charts import trend_svg
-from courses.field_forms import (
+from courses.field import selectors
+from courses.field.forms import (
     CommentForm,
     ExtensionForm,
     ReleaseForm,
     ReportForm,
     RideAlongForm,
-    StartForm,
     TaskObservationForm,
     report_initial,
 )
-from courses.field_pdf import report_pdf, task_book_pdf
-from courses.models import (
-    FieldTraining,
-    ObservationReport,
-    RideAlong,
-    SignoffKind,
-    TaskBookPage,
-    TaskObservation,
-)
+from courses.field.views.access import _report, _signer, _training
+from courses.models import FieldTraining, ObservationReport, RideAlong, SignoffKind, TaskObservation
 from courses.services import field as services
-from courses.services.signoff import signoff_chain_report
-from lms.accounts.models import StaffProfile, User
 from lms.accounts.reauth import recent_reauthentication
-
-
-def _training(request, pk: int) -> FieldTraining:
-    training = get_object_or_404(
-        FieldTraining.objects.select_related(
-            "trainee", "organisation", "primary_fto", "secondary_fto", "task_book"
-        ),
-        pk=pk,
-    )
-    try:
-        permissions.ensure_can_view_field_training(user=request.user, training=training)
-    except PermissionDenied:
-        # Logged as a denial; answered as if it did not exist, as for other people's records.
-        raise Http404("No such field training.") from None
-    return training
-
-
-def _signer(request, training: FieldTraining) -> None:
-    permissions.ensure_can_sign_for_trainee(officer=request.user, training=training)
 
 
 def _today(training: FieldTraining) -> datetime.date:
     return training.organisation.today()
-
-
-# --- Homes --------------------------------------------------------------------------------------
-
-
-@login_required
-def fto_home(request):
-    """The FTO's phone-first home: trainees, reports to write, tasks waiting, flags."""
-    if not request.user.has_perm("accounts.sign_off_trainees"):
-        raise PermissionDenied
-    profile = StaffProfile.objects.filter(user=request.user).select_related("organisation").first()
-    on = profile.organisation.today() if profile else timezone.localdate()
-    home = selectors.fto_home(user=request.user, on=on)
-    return render(request, "courses/field/fto_home.html", {"home": home, "on": on})
-
-
-@login_required
-def supervise(request):
-    """Supervisor's queue: phases waiting for approval, trainees ready for release, everyone
-    in field training in the organisation, and people who could start."""
-    if not request.user.has_perm("courses.approve_field_phases"):
-        raise PermissionDenied
-    profile = StaffProfile.objects.filter(user=request.user).select_related("organisation").first()
-    if profile is None:
-        raise PermissionDenied
-    on = profile.organisation.today()
-    cards = selectors.supervisor_queue(user=request.user, on=on)
-    roles = set(
-        TaskBookPage.objects.live().values_list("job_roles", flat=True).exclude(job_roles=None)
-    )
-    context = {
-        "cards": cards,
-        "waiting": [c for c in cards if c.awaiting_approval or c.ready_for_release],
-        "candidates": selectors.people_without_field_training(
-            user=request.user, task_book_roles=roles
-        ),
-        "on": on,
-    }
-    return render(request, "courses/field/supervise.html", context)
-
-
-@login_required
-def my_field_training(request):
-    """A trainee's own entry point: straight to their record, or a friendly empty page."""
-    trainings = selectors.my_field_trainings(user=request.user)
-    if len(trainings) == 1:
-        return redirect("field:record", pk=trainings[0].pk)
-    return render(request, "courses/field/mine.html", {"trainings": trainings})
-
-
-# --- A trainee's record -------------------------------------------------------------------------
-
-
-@login_required
-def record(request, pk: int):
-    training = _training(request, pk)
-    record = selectors.field_record(training=training)
-    user = request.user
-    context = {
-        "record": record,
-        "training": training,
-        "can_sign": permissions.can_sign_for_trainee(officer=user, training=training),
-        "can_approve": permissions.can_approve_phase(supervisor=user, training=training),
-        "is_trainee": user.pk == training.trainee_id,
-    }
-    return render(request, "courses/field/record.html", context)
-
-
-@login_required
-def trends(request, pk: int):
-    training = _training(request, pk)
-    data = selectors.trends(training=training)
-    return render(
-        request,
-        "courses/field/trends.html",
-        {"trends": data, "training": training, "svg": trend_svg(data)},
-    )
-
-
-@login_required
-def task_book_download(request, pk: int):
-    training = _training(request, pk)
-    pdf = task_book_pdf(training)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="task-book-{training.pk}.pdf"'
-    return response
-
-
-# --- The FTO's forms ----------------------------------------------------------------------------
 
 
 @login_required
@@ -267,6 +146,16 @@ def _report_form(request, training: FieldTraining, *, supersedes: ObservationRep
     }
     status = 400 if request.method == "POST" else 200
     return render(request, "courses/field/report_form.html", context, status=status)
+
+
+@login_required
+def report_correct(request, pk: int):
+    report = _report(request, pk)
+    training = _training(request, report.training_id)
+    _signer(request, training)
+    if hasattr(report, "superseded_by"):
+        raise Http404("This report has already been corrected.")
+    return _report_form(request, training, supersedes=report)
 
 
 @login_required
@@ -477,141 +366,3 @@ def release(request, pk: int):
         },
         status=400 if request.method == "POST" else 200,
     )
-
-
-# --- Reports ------------------------------------------------------------------------------------
-
-
-def _report(request, pk: int) -> ObservationReport:
-    report = get_object_or_404(ObservationReport.objects.select_related("training"), pk=pk)
-    _training(request, report.training_id)
-    return report
-
-
-@login_required
-def report_detail(request, pk: int):
-    report = _report(request, pk)
-    training = _training(request, report.training_id)
-    record = selectors.field_record(training=training)
-    ack_form = None
-    if request.user.pk == report.trainee_id and report.pk not in record.acknowledged:
-        ack_form = CommentForm()
-    context = {
-        "report": report,
-        "training": training,
-        "ratings": list(report.ratings.all()),
-        "signature": record.signatures.get((SignoffKind.REPORT, report.pk)),
-        "acknowledgement": record.signatures.get((SignoffKind.REPORT_ACKNOWLEDGEMENT, report.pk)),
-        "ack_form": ack_form,
-        "can_correct": permissions.can_sign_for_trainee(officer=request.user, training=training)
-        and not hasattr(report, "superseded_by"),
-        "spec": record.spec,
-        "call_types": list(report.ride_along.call_types.all()),
-    }
-    return render(request, "courses/field/report.html", context)
-
-
-@login_required
-@require_POST
-def report_acknowledge(request, pk: int):
-    report = _report(request, pk)
-    permissions.ensure_can_acknowledge_report(user=request.user, report=report)
-    form = CommentForm(request.POST)
-    if form.is_valid():
-        try:
-            services.report_acknowledge(
-                trainee=request.user,
-                report=report,
-                comment=form.cleaned_data["comment"],
-                request_key=form.cleaned_data["request_key"],
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, f"You acknowledged DOR {report.number}.")
-    else:
-        messages.error(request, "Your comment could not be saved: keep it under 3,000 characters.")
-    return redirect("field:report", pk=report.pk)
-
-
-@login_required
-def report_correct(request, pk: int):
-    report = _report(request, pk)
-    training = _training(request, report.training_id)
-    _signer(request, training)
-    if hasattr(report, "superseded_by"):
-        raise Http404("This report has already been corrected.")
-    return _report_form(request, training, supersedes=report)
-
-
-@login_required
-def report_download(request, pk: int):
-    report = _report(request, pk)
-    response = HttpResponse(report_pdf(report), content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="dor-{report.training_id}-{report.number}.pdf"'
-    )
-    return response
-
-
-# --- Starting field training and verifying the chain -------------------------------------------
-
-
-@login_required
-def start(request, profile_pk: int):
-    profile = get_object_or_404(
-        StaffProfile.objects.select_related("organisation", "user", "job_role"), pk=profile_pk
-    )
-    permissions.ensure_can_start_field_training(actor=request.user, profile=profile)
-    books = TaskBookPage.objects.live().order_by("title")
-    if profile.job_role_id and books.filter(job_roles=profile.job_role_id).exists():
-        books = books.filter(job_roles=profile.job_role_id)
-    ftos = (
-        User.objects.filter(
-            staff_profile__organisation=profile.organisation,
-            is_active=True,
-        )
-        .filter(
-            Q(groups__permissions__codename="sign_off_trainees")
-            | Q(user_permissions__codename="sign_off_trainees")
-        )
-        .exclude(pk=profile.user_id)
-        .distinct()
-        .order_by("last_name", "first_name")
-    )
-    form = StartForm(
-        request.POST or None,
-        task_books=books,
-        ftos=ftos,
-        initial={"started_on": profile.organisation.today(), "task_book": books.first()},
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            training = services.field_training_start(
-                actor=request.user,
-                profile=profile,
-                task_book=form.cleaned_data["task_book"],
-                primary_fto=form.cleaned_data["primary_fto"],
-                secondary_fto=form.cleaned_data["secondary_fto"],
-                started_on=form.cleaned_data["started_on"],
-            )
-        except ValidationError as error:
-            form.apply(error)
-        else:
-            messages.success(request, f"{profile.user.display_name} has started field training.")
-            return redirect("field:record", pk=training.pk)
-    return render(
-        request,
-        "courses/field/start_form.html",
-        {"form": form, "profile": profile},
-        status=400 if request.method == "POST" else 200,
-    )
-
-
-@login_required
-def verify_chain(request):
-    """Administrators run the same check as `manage.py verify_signoffs`."""
-    if not permissions.can_verify_signoffs(user=request.user):
-        raise PermissionDenied
-    report = signoff_chain_report() if request.method == "POST" else None
-    return render(request, "courses/field/verify.html", {"report": report})

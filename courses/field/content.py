@@ -1,7 +1,7 @@
 """From a task book page (or a revision's object) to the plain `TaskBookSpec`."""
 
 from courses.content import _items
-from courses.field_engine import CategorySpec, PhaseSpec, ScaleSpec, TaskBookSpec, TaskSpec
+from courses.field.engine import CategorySpec, PhaseSpec, ScaleSpec, TaskBookSpec, TaskSpec
 from courses.models import Competency
 
 

@@ -7,7 +7,7 @@ import uuid
 from django import forms
 from django.core.exceptions import ValidationError
 
-from courses.field_engine import RatingInput, TaskBookSpec
+from courses.field.engine import RatingInput, TaskBookSpec
 from courses.models import CallType, ObservationContext, RideAlong, TaskBookPage
 from lms.accounts.models import User
 

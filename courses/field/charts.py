@@ -5,12 +5,19 @@ a table; the chart only repeats them."""
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from courses.field_selectors import Trends
+from courses.field.selectors import Trends
 
 ROW = 34
-LABEL_WIDTH = 230
+LABEL_WIDTH = 270
 PLOT_WIDTH = 420
 PAD = 6
+
+
+def _short(name: str, limit: int = 40) -> str:
+    """A category name that fits the label column, cut at a word with an ellipsis."""
+    if len(name) <= limit:
+        return name
+    return name[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:&") + "…"
 
 
 def trend_svg(trends: Trends) -> SafeString:
@@ -38,8 +45,8 @@ def trend_svg(trends: Trends) -> SafeString:
     for row_index, row in enumerate(trends.rows):
         top = PAD + row_index * ROW
         parts.append(
-            f'<text x="0" y="{top + ROW / 2 + 4:.1f}" font-size="12" fill="#1f2933">'
-            f"{escape(row.name[:34])}</text>"
+            f'<text x="0" y="{top + ROW / 2 + 4:.1f}" font-size="11" fill="#1f2933">'
+            f"{escape(_short(row.name))}</text>"
         )
         accept = y(row_index, scale.acceptable)
         parts.append(

@@ -302,3 +302,45 @@ def test_administrators_verify_the_chain_in_the_ui(city, client_for, training):
     assert "Signature #1" in body
     assert "changed after signing" in body
     assert client_for("supervisor").get("/field/signoffs/verify/").status_code == 403
+
+
+def test_trends_queries_do_not_grow_with_reports(
+    city, client_for, training, django_assert_max_num_queries
+):
+    client = client_for("supervisor")
+    report(training)
+    with django_assert_max_num_queries(25) as few:
+        client.get(f"/field/{training.pk}/trends/")
+    for value in (3, 4, 5, 6, 2):
+        report(training, value=value, narrative="Noted in detail.")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(f"/field/{training.pk}/trends/")
+    assert "DOR 6" in response.content.decode()
+
+
+def test_pages_refused_for_lack_of_a_capability_are_logged(city, client_for):
+    client = client_for("learner")
+    assert client.get("/field/").status_code == 403
+    assert client.get("/field/supervise/").status_code == 403
+    assert client.get("/field/signoffs/verify/").status_code == 403
+    targets = set(
+        AuditEvent.objects.filter(action=AuditAction.ACCESS_DENIED).values_list("target", flat=True)
+    )
+    assert targets == {
+        "accounts.sign_off_trainees",
+        "courses.approve_field_phases",
+        "courses.verify_signoff_chain",
+    }
+
+
+def test_supervisor_sees_trainees_who_could_start_but_not_experienced_staff(city, client_for):
+    from lms.accounts.models import StaffStatus
+    from tests.factories.field import task_book_page
+
+    task_book_page(roles=[city.learner.job_role])
+    veteran = StaffProfileFactory(
+        organisation=city.department, job_role=city.learner.job_role, status=StaffStatus.ACTIVE
+    )
+    body = client_for("supervisor").get("/field/supervise/").content.decode()
+    assert f"/field/start/{city.learner.pk}/" in body
+    assert f"/field/start/{veteran.pk}/" not in body

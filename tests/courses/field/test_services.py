@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from courses.field_engine import RatingInput
+from courses.field.engine import RatingInput
 from courses.models import (
     FieldTrainingStatus,
     ModuleProgress,
