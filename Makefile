@@ -52,7 +52,7 @@ e2e: $(STAMP)
 
 ## bench: build a fixed city with seed_demo --size and time the named scenarios
 bench: $(STAMP)
-	$(PY) -m bench --size $(BENCH_SIZE)
+	$(PY) -m bench --size $(BENCH_SIZE) --scenarios all
 
 clean-demo:
 	rm -f var/relay.sqlite3 var/relay.sqlite3-wal var/relay.sqlite3-shm

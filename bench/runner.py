@@ -12,7 +12,7 @@ import platform
 import statistics
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import django
@@ -23,7 +23,7 @@ from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
 
 from .context import BenchContext, BenchmarkError
-from .scenarios import BASELINE, LEARNER, SCENARIOS, Request, Scenario
+from .scenarios import BASELINE, LEARNER, REGISTRY, Request, Scenario
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class ScenarioResult:
     queries: int
     ratio_to_baseline: float
     repeats: int
+    extra: dict | None = None  # figures a scenario reports beside its timings
 
 
 # --- Building the data set ---------------------------------------------------------------------
@@ -93,7 +94,7 @@ def run_scenarios(
     size: int,
     repeat: int,
     warmup: int,
-    registry: Mapping[str, Scenario] = SCENARIOS,
+    registry: Mapping[str, Scenario] = REGISTRY,
 ) -> list[ScenarioResult]:
     """Time each named scenario (and always the baseline, first) on the current connection.
 
@@ -106,10 +107,11 @@ def run_scenarios(
     names = check_names(names, registry=registry)
     ordered = [BASELINE, *(name for name in names if name != BASELINE)]
     context = BenchContext(size=size)
-    measured = {
-        name: _measure(name, registry[name](context), repeat=repeat, warmup=warmup)
-        for name in ordered
-    }
+    measured, extras = {}, {}
+    for name in ordered:
+        request = registry[name](context)
+        measured[name] = _measure(name, request, repeat=repeat, warmup=warmup)
+        extras[name] = getattr(request, "extra", None) or None
     baseline_median = statistics.median(measured[BASELINE][0])
     results = []
     for name, (samples, queries) in measured.items():
@@ -123,12 +125,13 @@ def run_scenarios(
                 queries=queries,
                 ratio_to_baseline=round(baseline_median / median, 3),
                 repeats=len(samples),
+                extra=extras[name],
             )
         )
     return results
 
 
-def check_names(names: Iterable[str], *, registry: Mapping[str, Scenario] = SCENARIOS) -> list[str]:
+def check_names(names: Iterable[str], *, registry: Mapping[str, Scenario] = REGISTRY) -> list[str]:
     """The names without duplicates, in order; BenchmarkError if any is not registered."""
     names = list(dict.fromkeys(names))
     unknown = [name for name in names if name not in registry]
@@ -140,6 +143,9 @@ def check_names(names: Iterable[str], *, registry: Mapping[str, Scenario] = SCEN
 
 
 def _measure(name: str, request: Request, *, repeat: int, warmup: int) -> tuple[list[float], int]:
+    # A slow scenario's request may cap the repeats it is given.
+    repeat = min(repeat, getattr(request, "max_repeat", repeat))
+    warmup = min(warmup, getattr(request, "max_warmup", warmup))
     for _ in range(warmup):
         _check(name, request())
     gc.collect()
@@ -183,8 +189,15 @@ def results_document(
         "seed_seconds": None if seed_seconds is None else round(seed_seconds, 2),
         "python": platform.python_version(),
         "django": django.get_version(),
-        "scenarios": [asdict(result) for result in results],
+        "scenarios": [_row(result) for result in results],
     }
+
+
+def _row(result: ScenarioResult) -> dict:
+    """A result as JSON: the timings, then any extra figures the scenario reported."""
+    row = asdict(result)
+    extra = row.pop("extra") or {}
+    return {**row, **extra}
 
 
 def format_table(document: dict) -> str:
@@ -202,4 +215,8 @@ def format_table(document: dict) -> str:
             f"{row['name']:<24} {row['median_ms']:>10.2f} {row['p95_ms']:>10.2f} "
             f"{row['queries']:>8} {row['ratio_to_baseline']:>12.3f} {row['repeats']:>8}"
         )
+    standard = {f.name for f in fields(ScenarioResult)}
+    for row in document["scenarios"]:
+        if extra := {key: value for key, value in row.items() if key not in standard}:
+            lines.append(f"{row['name']}: " + ", ".join(f"{k} {v}" for k, v in extra.items()))
     return "\n".join(lines) + "\n"

@@ -140,6 +140,25 @@ def scenario_step(context: BenchContext) -> Request:
     )
 
 
+def fto_home(context: BenchContext) -> Request:
+    """The demo FTO's phone home (`/field/`): needs trainees in field training, so an unseeded
+    field programme is not measured as a fast, empty page."""
+    from courses.models import FieldTraining
+
+    fto = context.user(FTO)
+    if not FieldTraining.objects.filter(primary_fto=fto, status="active").exists():
+        raise BenchmarkError(f"{FTO} has no trainees in field training: {NO_CURRICULUM}")
+    return partial(context.client(as_user=FTO).get, "/field/")
+
+
+def verify_signoffs_100k(context: BenchContext) -> Request:
+    """One full walk of `signoff_verify_chain` over 100,000 task sign-offs (built once into the
+    bench database by `bench.signoffs`); peak memory is measured in set-up."""
+    from .signoffs import verify_signoffs
+
+    return verify_signoffs(context)
+
+
 SCENARIOS: dict[str, Scenario] = {
     # Always run: every other scenario's ratio_to_baseline is measured against it.
     BASELINE: get("/bench/baseline/"),
@@ -152,4 +171,13 @@ SCENARIOS: dict[str, Scenario] = {
     "module_page": module_page,
     "supervisor_grid": supervisor_grid,
     "scenario_step": scenario_step,
+    "fto_home": fto_home,
 }
+
+# Run only when named (`--scenarios verify_signoffs_100k`, or `--scenarios all` as `make bench`
+# does): a walk takes seconds, and building its chain the first time a minute. Such a scenario's
+# request may cap its repeats (`max_repeat`, `max_warmup`) and carry `extra` figures.
+ON_REQUEST: dict[str, Scenario] = {
+    "verify_signoffs_100k": verify_signoffs_100k,
+}
+REGISTRY: dict[str, Scenario] = {**SCENARIOS, **ON_REQUEST}

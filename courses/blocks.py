@@ -4,6 +4,7 @@ from wagtail import blocks
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.embeds.blocks import EmbedBlock
 from wagtail.images.blocks import ImageChooserBlock
+from wagtail.snippets.blocks import SnippetChooserBlock
 
 RICH_TEXT_FEATURES = ["h3", "h4", "bold", "italic", "ol", "ul", "link", "hr"]
 
@@ -132,3 +133,61 @@ class QuestionBlock(blocks.StructBlock):
                 block_errors={"options": ["A true/false question has exactly two options."]}
             )
         return cleaned
+
+
+# --- Task books (field training) ----------------------------------------------------------------
+
+
+class TaskBlock(blocks.StructBlock):
+    """One task of a task book. Its stable id is the list item's id."""
+
+    number = blocks.CharBlock(max_length=20, help_text="E.g. CR-07.")
+    title = blocks.CharBlock(max_length=255, help_text="What the trainee does, as an imperative.")
+    competency = SnippetChooserBlock("courses.Competency")
+    standard = blocks.TextBlock(help_text="The performance standard the FTO judges against.")
+    observations = blocks.IntegerBlock(
+        min_value=1,
+        max_value=50,
+        default=1,
+        help_text="Satisfactory observed performances needed.",
+    )
+    critical = blocks.BooleanBlock(required=False, help_text="A safety-critical task.")
+
+    class Meta:
+        icon = "tick-inverse"
+
+
+class PhaseBlock(blocks.StructBlock):
+    """A phase of field training, e.g. shadow, coached, lead with FTO present, solo evaluation."""
+
+    name = blocks.CharBlock(max_length=120)
+    weeks = blocks.IntegerBlock(min_value=1, max_value=52, default=2)
+    expected_hours = blocks.IntegerBlock(
+        min_value=1, max_value=2000, help_text="Field hours a trainee on schedule logs."
+    )
+    description = blocks.TextBlock(required=False)
+    completes_module = blocks.PageChooserBlock(
+        page_type="courses.ModulePage",
+        required=False,
+        help_text=(
+            "Another field module of the program that this phase's approval completes (e.g. a "
+            "separate reverse-shadow module). The task book's own module completes at release."
+        ),
+    )
+    tasks = blocks.ListBlock(TaskBlock())
+
+    class Meta:
+        icon = "list-ol"
+
+
+class EvaluationCategoryBlock(blocks.StructBlock):
+    """A standardized evaluation category rated on every Daily Observation Report."""
+
+    name = blocks.CharBlock(max_length=120)
+    description = blocks.TextBlock(
+        required=False, help_text="What an acceptable rating looks like in this category."
+    )
+    competency_category = SnippetChooserBlock("courses.CompetencyCategory", required=False)
+
+    class Meta:
+        icon = "form"

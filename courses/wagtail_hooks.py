@@ -1,10 +1,11 @@
-"""Curriculum authoring in the one admin: the competency framework, and protocol publishing."""
+"""Curriculum authoring in the one admin: the competency framework, call types, and protocol
+publishing."""
 
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from .models import Competency, CompetencyCategory, ProtocolPage
+from .models import CallType, Competency, CompetencyCategory, ProtocolPage
 from .services.protocol import protocol_version_record
 
 
@@ -34,6 +35,20 @@ class CompetencyFrameworkGroup(SnippetViewSetGroup):
 
 
 register_snippet(CompetencyFrameworkGroup)
+
+
+class CallTypeViewSet(SnippetViewSet):
+    """The call types an FTO picks from when logging a ride-along. Retire one by unticking
+    "active": shifts already logged keep it."""
+
+    model = CallType
+    icon = "list-ul"
+    menu_label = "Call types"
+    list_display = ["name", "active", "sort_order"]
+    form_fields = ["name", "active", "sort_order"]
+
+
+register_snippet(CallTypeViewSet)
 
 
 @hooks.register("after_publish_page")

@@ -6,7 +6,9 @@ from lms.navigation import fixed_url as url
 
 # (label, URL name, the permission that shows it)
 PERMISSION_ITEMS = (
+    ("My trainees", "field:fto_home", "accounts.sign_off_trainees"),
     ("Coaching", "coaching:queue", "accounts.sign_off_trainees"),
+    ("Field approvals", "field:supervise", "courses.approve_field_phases"),
     ("Team training", "courses:team", "courses.view_team_progress"),
     ("Protocols", "courses:team_protocols", "courses.view_protocol_compliance"),
     ("Invitations", "accounts:invitation_list", "accounts.invite_staff"),
@@ -21,6 +23,8 @@ def navigation(request):
     roles = roles_of(user)
     granted = granted_permissions(user)  # what `has_perm` would check one by one
     items = [("Home", url("home")), ("Transcript", url("courses:transcript"))]
+    if Role.LEARNER in roles:
+        items.append(("Field training", url("field:mine")))
     if Role.FTO in roles or any(perm in granted for perm in PEOPLE_PERMISSIONS):
         items.append(("People", url("accounts:staff_list")))
     items.extend((label, url(name)) for label, name, perm in PERMISSION_ITEMS if perm in granted)

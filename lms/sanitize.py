@@ -23,3 +23,13 @@ def sanitize_html(html: str) -> str:
     return bleach.linkify(
         cleaned, callbacks=[bleach.callbacks.nofollow, bleach.callbacks.target_blank]
     ).strip()
+
+
+_CONTROL = {codepoint: None for codepoint in range(32) if chr(codepoint) not in "\n\t"}
+_CONTROL[0x7F] = None
+
+
+def plain_text(text: str) -> str:
+    """Plain text as people typed it, minus control characters and surrounding space, with
+    line endings made uniform. It is stored as text and escaped wherever it is shown."""
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROL).strip()

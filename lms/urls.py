@@ -24,6 +24,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("lms.accounts.urls")),
     path("", include("courses.urls")),
+    path("", include("courses.field.urls")),
     path("", include("scenarios.coaching_urls")),
     path("", include("scenarios.urls")),
     path("django-admin/", admin.site.urls),

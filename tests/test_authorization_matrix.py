@@ -26,6 +26,9 @@ from tests.factories.courses import (
     program_page,
     protocol_page,
 )
+from tests.factories.field import observe as field_observe
+from tests.factories.field import report as field_report
+from tests.factories.field import start as field_start
 from tests.factories.scenarios import scenario_page
 
 ROLES = ["anonymous", "learner", "fto", "supervisor", "hr", "author", "admin", "other_org"]
@@ -175,6 +178,74 @@ MATRIX: dict[str, Row] = {
     "coaching:roleplay_new": Row(
         roles(FORBIDDEN, anonymous=LOGIN, fto=OK, admin=NOT_FOUND),
         post=roles(FORBIDDEN, anonymous=LOGIN, fto=OK, admin=NOT_FOUND),
+    ),
+    # --- Field training: the object is the department learner's training, primary FTO the
+    # department FTO. Anyone who may not see the trainee gets 404; seeing is not signing. ---
+    "field:fto_home": Row(roles(FORBIDDEN, anonymous=LOGIN, fto=OK, admin=OK)),
+    "field:supervise": Row(
+        roles(FORBIDDEN, anonymous=LOGIN, supervisor=OK, admin=OK, other_org=OK)
+    ),
+    "field:mine": Row(roles(OK, anonymous=LOGIN, learner=REDIRECT)),  # to their one record
+    "field:start": Row(
+        roles(FORBIDDEN, anonymous=LOGIN, supervisor=OK, admin=OK),
+        post=roles(FORBIDDEN, anonymous=LOGIN, supervisor=BAD_REQUEST, admin=BAD_REQUEST),
+    ),
+    "field:verify": Row(
+        roles(FORBIDDEN, anonymous=LOGIN, admin=OK),
+        post=roles(FORBIDDEN, anonymous=LOGIN, admin=OK),
+    ),
+    **{
+        name: Row(roles(OK, anonymous=LOGIN, author=NOT_FOUND, other_org=NOT_FOUND))
+        for name in [
+            "field:record",
+            "field:trends",
+            "field:task_book_pdf",
+            "field:report",
+            "field:report_pdf",
+        ]
+    },
+    **{
+        name: Row(
+            roles(FORBIDDEN, anonymous=LOGIN, fto=OK, author=NOT_FOUND, other_org=NOT_FOUND),
+            post=roles(
+                FORBIDDEN, anonymous=LOGIN, fto=BAD_REQUEST, author=NOT_FOUND, other_org=NOT_FOUND
+            ),
+        )
+        for name in [
+            "field:shift_new",
+            "field:report_new",
+            "field:task_sign",
+            "field:recommend",
+            "field:observation_correct",
+            "field:report_correct",
+        ]
+    },
+    **{
+        name: Row(
+            roles(
+                FORBIDDEN,
+                anonymous=LOGIN,
+                supervisor=OK,
+                admin=OK,
+                author=NOT_FOUND,
+                other_org=NOT_FOUND,
+            ),
+            post=roles(
+                FORBIDDEN,
+                anonymous=LOGIN,
+                supervisor=BAD_REQUEST,
+                admin=BAD_REQUEST,
+                author=NOT_FOUND,
+                other_org=NOT_FOUND,
+            ),
+        )
+        for name in ["field:approve", "field:extend", "field:release"]
+    },
+    "field:report_acknowledge": Row(
+        roles(NOT_ALLOWED, anonymous=LOGIN),
+        post=roles(
+            FORBIDDEN, anonymous=LOGIN, learner=REDIRECT, author=NOT_FOUND, other_org=NOT_FOUND
+        ),
     ),
     # Wagtail's page serving hands each page type over to the views above.
     "wagtail_serve": Row(everyone(REDIRECT)),
@@ -354,7 +425,37 @@ def _paths(city):
     ScenarioRequirement.objects.create(scenario=scenario, rubric=rubric)
     protocol = protocol_page("Matrix protocol", roles=[city.learner.job_role])
     protocol_version_record(protocol=protocol)
+    training = field_start(
+        trainee=city.learner, supervisor=city.user("supervisor"), fto=city.user("fto")
+    )
+    dor = field_report(training)
+    task_id = training.spec["phases"][0]["tasks"][0]["id"]
+    observation = field_observe(training, task_id)
+    field_paths = {
+        "field:start": reverse("field:start", args=[city.learner.pk]),
+        "field:task_sign": reverse("field:task_sign", args=[training.pk, task_id]),
+        "field:observation_correct": reverse("field:observation_correct", args=[observation.pk]),
+        **{
+            f"field:{name}": reverse(f"field:{name}", args=[training.pk])
+            for name in [
+                "record",
+                "trends",
+                "task_book_pdf",
+                "shift_new",
+                "report_new",
+                "recommend",
+                "approve",
+                "extend",
+                "release",
+            ]
+        },
+        **{
+            f"field:{name}": reverse(f"field:{name}", args=[dor.pk])
+            for name in ["report", "report_pdf", "report_acknowledge", "report_correct"]
+        },
+    }
     return {
+        **field_paths,
         "courses:program": reverse("courses:program", args=[program.pk]),
         "courses:module": reverse("courses:module", args=[module.pk]),
         "courses:quiz": reverse("courses:quiz", args=[module.pk]),

@@ -147,8 +147,9 @@ class ModulePage(Page):
         ),
     ]
     parent_page_types = ["courses.TrainingProgramPage"]
-    # A scenario module holds its branching scenario (defined by the scenarios app).
-    subpage_types = ["scenarios.ScenarioPage"]
+    # A scenario module holds its branching scenario (defined by the scenarios app); a field
+    # module holds its task book.
+    subpage_types = ["scenarios.ScenarioPage", "courses.TaskBookPage"]
 
     @property
     def objectives(self) -> list[str]:

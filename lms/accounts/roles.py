@@ -53,6 +53,7 @@ ROLE_DEFINITIONS: dict[Role, RoleDefinition] = {
             "courses.view_team_progress",
             "courses.reset_progress",
             "courses.view_protocol_compliance",
+            "courses.approve_field_phases",
         ),
         requires_mfa=True,
         description=(
@@ -119,6 +120,10 @@ ROLE_DEFINITIONS: dict[Role, RoleDefinition] = {
             "courses.view_team_progress",
             "courses.reset_progress",
             "courses.view_protocol_compliance",
+            "courses.verify_signoff_chain",
+            "courses.add_calltype",
+            "courses.change_calltype",
+            "courses.view_calltype",
         ),
         requires_mfa=True,
         description="Sets up organisations and roles; full access to both admins.",

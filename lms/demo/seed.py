@@ -37,6 +37,7 @@ from lms.accounts.services import _apply_roles
 
 from .catalog import load_catalog, organisation_specs
 from .curriculum import CurriculumSummary, seed_curriculum
+from .field import seed_field_training
 from .people import (
     DEFAULT_SIZE,
     DEMO_LOGINS,
@@ -351,6 +352,9 @@ def seed_city(
     )
     if curriculum:
         seed_scenarios(catalog, specs=specs, today=today)
+        seed_field_training(
+            catalog, job_roles=job_roles, organisations=organisations, today=today, stdout=stdout
+        )
     slugs = list(organisations)
     staff = StaffProfile.objects.filter(organisation__slug__in=slugs).order_by()
     summary = SeedSummary(

@@ -7,6 +7,9 @@ import pytest
 
 from courses.models import ModulePage, TrainingProgramPage
 from tests.factories import assign, module_page, program_page
+from tests.factories.field import report as field_report
+from tests.factories.field import start as field_start
+from tests.factories.field import task_book_page
 from tests.factories.scenarios import scenario_page
 
 
@@ -31,4 +34,12 @@ def curriculum(city) -> Curriculum:
     supervisor = city.user("supervisor")
     for profile in (city.learner, city.fto):
         assign(actor=supervisor, profile=profile, program=program)
+    # The learner is in field training with the FTO, with one reported shift.
+    training = field_start(
+        trainee=city.learner,
+        supervisor=supervisor,
+        fto=city.user("fto"),
+        task_book=task_book_page(module=field_module),
+    )
+    field_report(training)
     return Curriculum(program=program, field_module=field_module, first_module=first_module)

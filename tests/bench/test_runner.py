@@ -29,6 +29,7 @@ DEFAULT_SCENARIOS = [
     "module_page",
     "supervisor_grid",
     "scenario_step",
+    "fto_home",
 ]
 
 

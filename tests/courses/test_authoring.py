@@ -3,7 +3,13 @@
 import pytest
 from django.test import RequestFactory
 
-from courses.models import CurriculumIndexPage, ModulePage, ProtocolPage, TrainingProgramPage
+from courses.models import (
+    CurriculumIndexPage,
+    ModulePage,
+    ProtocolPage,
+    TaskBookPage,
+    TrainingProgramPage,
+)
 from tests.factories.courses import module_page, program_page, protocol_page
 
 
@@ -22,7 +28,8 @@ def test_page_tree_rules():
         "courses.TrainingProgramPage",
         "courses.ProtocolPage",
     }
-    assert ModulePage.subpage_types == ["scenarios.ScenarioPage"]
+    assert ModulePage.subpage_types == ["scenarios.ScenarioPage", "courses.TaskBookPage"]
+    assert TaskBookPage.parent_page_types == ["courses.ModulePage"]
 
 
 @pytest.mark.parametrize("kind", ["program", "module", "protocol"])
@@ -96,3 +103,19 @@ def test_apply_assignment_rules_command_is_idempotent(city):
     assert Assignment.objects.filter(program=program).count() == 1
     call_command("apply_assignment_rules", stdout=out)
     assert Assignment.objects.filter(program=program).count() == 1
+
+
+def test_a_task_book_goes_only_under_a_field_module(city, client_for):
+    from tests.factories.field import task_book_page
+
+    program = program_page()
+    skills = module_page(program)
+    field = module_page(program, training_type="field", sections=0, n_questions=0)
+    assert not TaskBookPage.can_create_at(skills)
+    assert TaskBookPage.can_create_at(field)
+    book = task_book_page(module=module_page(program, training_type="field"))
+    client = client_for("author")
+    assert client.get(f"/cms/pages/{book.pk}/edit/").status_code == 200
+    assert client.get(f"/cms/pages/add/courses/taskbookpage/{field.pk}/").status_code == 200
+    preview = client.get(f"/cms/pages/{book.pk}/edit/preview/")
+    assert preview.status_code in (200, 405)

@@ -232,10 +232,13 @@ def test_scenario_and_field_modules_complete_through_the_completion_interface(se
         module__training_type__in=[TrainingType.SCENARIO, TrainingType.FIELD],
     )
     assert done.exists()
-    # Field modules come from imported records; scenario modules also from passed attempts.
+    # Field modules come from imported records and from the demo trainees' signed field
+    # training (phase approval, release); scenario modules also from passed attempts.
     assert set(done.values_list("completion_source", flat=True)) <= {
         "training_record_import",
         "scenario_attempt",
+        "field_phase_approval",
+        "field_release",
     }
     skills = ModuleProgress.objects.filter(
         status=ProgressStatus.COMPLETED, module__training_type=TrainingType.SKILLS

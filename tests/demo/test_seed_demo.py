@@ -237,7 +237,7 @@ def test_seed_demo_prints_a_summary():
     out = StringIO()
     call_command("seed_demo", "--size", "20", stdout=out)
     assert "City of Alder Bay: 7 organisations (3 contracted)" in out.getvalue()
-    assert "27 staff" in out.getvalue()
+    assert "36 staff" in out.getvalue()  # 20 generated, 7 demo logins, 9 field-training people
     assert "Curriculum: 4 programs, 30 modules" in out.getvalue()
     quiet = StringIO()
     call_command("seed_demo", "--size", "20", verbosity=0, stdout=quiet)
