@@ -159,6 +159,14 @@ def verify_signoffs_100k(context: BenchContext) -> Request:
     return verify_signoffs(context)
 
 
+def credential_sweep(context: BenchContext) -> Request:
+    """The daily credential reminder sweep over 1,000,000 held credentials on PostgreSQL
+    (100,000 on SQLite), built once into the bench database by `bench.credentials`."""
+    from .credentials import credential_sweep_scenario
+
+    return credential_sweep_scenario(context)
+
+
 SCENARIOS: dict[str, Scenario] = {
     # Always run: every other scenario's ratio_to_baseline is measured against it.
     BASELINE: get("/bench/baseline/"),
@@ -172,6 +180,7 @@ SCENARIOS: dict[str, Scenario] = {
     "supervisor_grid": supervisor_grid,
     "scenario_step": scenario_step,
     "fto_home": fto_home,
+    "compliance_board": get("/credentials/compliance/", as_user=HR),
 }
 
 # Run only when named (`--scenarios verify_signoffs_100k`, or `--scenarios all` as `make bench`
@@ -179,5 +188,6 @@ SCENARIOS: dict[str, Scenario] = {
 # request may cap its repeats (`max_repeat`, `max_warmup`) and carry `extra` figures.
 ON_REQUEST: dict[str, Scenario] = {
     "verify_signoffs_100k": verify_signoffs_100k,
+    "credential_sweep": credential_sweep,
 }
 REGISTRY: dict[str, Scenario] = {**SCENARIOS, **ON_REQUEST}

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.http import HttpResponse
 
 from courses.field.engine import TaskBookSpec
+from courses.field.qualification import ROLE_QUALIFICATION
 from courses.models import (
     Competency,
     CompetencyCategory,
@@ -32,18 +33,20 @@ from courses.models import (
     ModulePage,
     ObservationContext,
     Signoff,
+    SignoffChainHead,
     SignoffKind,
     TaskBookPage,
     TaskObservation,
     TrainingProgramPage,
     TrainingType,
 )
-from courses.services.field import FTO_CAPACITY, FTO_QUALIFICATION, field_training_start
+from courses.services.field import FTO_CAPACITY, field_training_start
 from courses.services.signoff import (
+    _PG_LOCK_KEY,
     STATEMENTS,
     _envelope,
-    _lock_head,
     canonical,
+    lock_chain_head,
     record_hash,
     sha256,
     signoff_verify_chain,
@@ -210,7 +213,7 @@ def _append_batch(training: FieldTraining, numbers: range) -> None:
         [_observation(training, tasks, n) for n in numbers]
     )
     payloads = subject_payloads(SignoffKind.TASK, [o.pk for o in observations])
-    head = _lock_head()
+    head = lock_chain_head(SignoffChainHead, Signoff, lock_key=_PG_LOCK_KEY, name="sign-off")
     version, statement = STATEMENTS[SignoffKind.TASK]
     fto = training.primary_fto
     previous_hash, sequence = head.last_hash, head.last_sequence
@@ -228,7 +231,7 @@ def _append_batch(training: FieldTraining, numbers: range) -> None:
             "signer_id": fto.pk,
             "signer_name": fto.get_full_name() or fto.email,
             "signer_role": FTO_CAPACITY[True],
-            "qualifying_credential": FTO_QUALIFICATION,
+            "qualifying_credential": ROLE_QUALIFICATION,
             "signed_at": observation.created_at,
             "time_zone": training.organisation.time_zone,
             "statement_version": version,

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 
+from courses.field.qualification import fto_qualification
 from lms.accounts.models import StaffProfile
 from lms.accounts.permissions import can_view_staff
 from lms.audit.models import AuditAction
@@ -99,13 +100,15 @@ def ensure_field_capability(*, user, permission: str, rule: str) -> None:
 
 
 def can_be_fto_of(*, fto, profile: StaffProfile) -> bool:
-    """An FTO for a trainee holds `sign_off_trainees`, works in the trainee's organisation and
-    is not the trainee."""
+    """An FTO for a trainee holds `sign_off_trainees`, works in the trainee's organisation, is
+    not the trainee, and is qualified today (`fto_qualification`: a valid qualifying credential
+    where such credentials are defined)."""
     return (
         fto.pk != profile.user_id
         and fto.is_active
         and fto.has_perm("accounts.sign_off_trainees")
         and _own_organisation_id(fto) == profile.organisation_id
+        and fto_qualification(fto) is not None
     )
 
 
@@ -132,18 +135,26 @@ def ensure_can_start_field_training(*, actor, profile: StaffProfile) -> None:
 def can_sign_for_trainee(*, officer, training: FieldTraining) -> bool:
     """An FTO signs a trainee's shifts, tasks, reports and phase recommendations only when
     they hold `sign_off_trainees`, are that trainee's primary or secondary FTO, are not the
-    trainee, and the training is still under way."""
+    trainee, the training is still under way, and they are qualified today."""
     return (
         officer.is_authenticated
         and officer.pk != training.trainee_id
         and officer.has_perm("accounts.sign_off_trainees")
         and training.is_fto(officer)
         and training.status == FieldTrainingStatus.ACTIVE
+        and fto_qualification(officer) is not None
     )
 
 
 def ensure_can_sign_for_trainee(*, officer, training: FieldTraining) -> None:
     if not can_sign_for_trainee(officer=officer, training=training):
+        if training.is_fto(officer) and fto_qualification(officer) is None:
+            raise _denied(
+                actor=officer,
+                rule="Your qualifying credential has lapsed: renew it before you sign again.",
+                target=f"field_training:{training.pk}",
+                organisation=training.organisation,
+            )
         raise _denied(
             actor=officer,
             rule="Only the trainee's assigned field training officer can sign this.",

@@ -9,6 +9,8 @@ PERMISSION_ITEMS = (
     ("My trainees", "field:fto_home", "accounts.sign_off_trainees"),
     ("Coaching", "coaching:queue", "accounts.sign_off_trainees"),
     ("Field approvals", "field:supervise", "courses.approve_field_phases"),
+    ("Verify credentials", "credentials:verification_queue", "accounts.verify_credentials"),
+    ("Compliance", "credentials:compliance", "certificates.view_compliance"),
     ("Team training", "courses:team", "courses.view_team_progress"),
     ("Protocols", "courses:team_protocols", "courses.view_protocol_compliance"),
     ("Invitations", "accounts:invitation_list", "accounts.invite_staff"),
@@ -25,6 +27,7 @@ def navigation(request):
     items = [("Home", url("home")), ("Transcript", url("courses:transcript"))]
     if Role.LEARNER in roles:
         items.append(("Field training", url("field:mine")))
+    items.append(("Credentials", url("credentials:mine")))
     if Role.FTO in roles or any(perm in granted for perm in PEOPLE_PERMISSIONS):
         items.append(("People", url("accounts:staff_list")))
     items.extend((label, url(name)) for label, name, perm in PERMISSION_ITEMS if perm in granted)

@@ -7,18 +7,22 @@ Rows are matched by URL name first, then by the longest route prefix ending in `
 import re
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from certificates.services.ce import ce_record_external
 from courses.content import quiz_spec
 from courses.models import ModuleProgress
 from courses.services.protocol import protocol_version_record
 from courses.services.quiz import quiz_submit
 from lms.accounts.services import invitation_create
+from lms.uploads import evidence_from_upload
 from scenarios.services import attempt_choose, attempt_start_or_resume
 from tests.conftest import sign_in
+from tests.factories.certificates import record_external, upload
 from tests.factories.courses import (
     assign,
     edit_and_publish,
@@ -247,6 +251,44 @@ MATRIX: dict[str, Row] = {
             FORBIDDEN, anonymous=LOGIN, learner=REDIRECT, author=NOT_FOUND, other_org=NOT_FOUND
         ),
     ),
+    # --- Credentials: the object is an external credential recorded by the department learner
+    # (awaiting verification). Those who may not see the learner get 404; seeing is not deciding,
+    # nobody decides on their own, and the evidence is for the holder, HR and supervisors. ---
+    "credentials:mine": Row(roles(OK, anonymous=LOGIN)),
+    "credentials:record": Row(roles(OK, anonymous=LOGIN), post=roles(BAD_REQUEST, anonymous=LOGIN)),
+    "credentials:detail": Row(roles(OK, anonymous=LOGIN, author=NOT_FOUND, other_org=NOT_FOUND)),
+    **{
+        name: Row(roles(OK, anonymous=LOGIN, fto=NOT_FOUND, author=NOT_FOUND, other_org=NOT_FOUND))
+        for name in ["credentials:evidence", "credentials:ce_evidence"]
+    },
+    **{
+        f"credentials:{name}": Row(
+            roles(NOT_ALLOWED, anonymous=LOGIN),
+            post=roles(
+                FORBIDDEN,
+                anonymous=LOGIN,
+                hr=BAD_REQUEST,
+                admin=BAD_REQUEST,
+                author=NOT_FOUND,
+                other_org=NOT_FOUND,
+            ),
+        )
+        for name in ["verify", "reject", "suspend", "reinstate", "revoke", "extend"]
+    },
+    "credentials:verification_queue": Row(roles(FORBIDDEN, anonymous=LOGIN, hr=OK, admin=OK)),
+    "credentials:compliance": Row(
+        roles(FORBIDDEN, anonymous=LOGIN, supervisor=OK, hr=OK, admin=OK, other_org=OK)
+    ),
+    "credentials:ce": Row(roles(OK, anonymous=LOGIN)),
+    "credentials:ce_new": Row(roles(OK, anonymous=LOGIN), post=roles(BAD_REQUEST, anonymous=LOGIN)),
+    "credentials:preferences": Row(
+        roles(OK, anonymous=LOGIN), post=roles(BAD_REQUEST, anonymous=LOGIN)
+    ),
+    "credentials:calendar": Row(
+        roles(OK, anonymous=LOGIN), post=roles(BAD_REQUEST, anonymous=LOGIN)
+    ),
+    # The feed needs no sign-in: its token is the key; an unknown token is 404 for everyone.
+    "credentials:calendar_feed": Row(everyone(NOT_FOUND)),
     # Wagtail's page serving hands each page type over to the views above.
     "wagtail_serve": Row(everyone(REDIRECT)),
     "pages/_util/login/": Row(everyone(LOGIN)),
@@ -262,10 +304,13 @@ MATRIX: dict[str, Row] = {
     "mfa_activate_totp": Row(roles(REDIRECT, anonymous=LOGIN)),
     "accounts/*": Row(everyone(ANY)),
     # --- The two admins ---
-    "cms/*": Row(roles(DENIED, anonymous=LOGIN, author=ANY, admin=ALLOWED)),
-    "wagtailadmin_home": Row(roles(DENIED, anonymous=LOGIN, author=OK, admin=OK)),
+    # HR edits credential types (and later job roles and pathways) in the same admin.
+    "cms/*": Row(roles(DENIED, anonymous=LOGIN, author=ANY, hr=ANY, admin=ALLOWED)),
+    "wagtailadmin_home": Row(roles(DENIED, anonymous=LOGIN, author=OK, hr=OK, admin=OK)),
     # Authors get page permissions with the curriculum; until then the explorer sends them home.
-    "wagtailadmin_explore_root": Row(roles(DENIED, anonymous=LOGIN, author=REDIRECT, admin=OK)),
+    "wagtailadmin_explore_root": Row(
+        roles(DENIED, anonymous=LOGIN, author=REDIRECT, hr=REDIRECT, admin=OK)
+    ),
     "wagtailadmin_sprite": Row(everyone(OK)),
     "wagtailadmin_javascript_catalog": Row(everyone(OK)),
     "cms/password_reset/*": Row(everyone(NOT_FOUND)),  # passwords are reset through allauth
@@ -273,9 +318,10 @@ MATRIX: dict[str, Row] = {
     "cms/login/": Row(everyone(LOGIN)),
     "cms/logout/": Row(everyone(REDIRECT)),
     # Wagtail turns an author away from what they may not edit by sending them to the dashboard.
-    "wagtailusers_users:index": Row(roles(DENIED, anonymous=LOGIN, author=REDIRECT, admin=OK)),
-    "organisations:index": Row(roles(DENIED, anonymous=LOGIN, author=REDIRECT, admin=OK)),
-    "job-roles:index": Row(roles(DENIED, anonymous=LOGIN, author=REDIRECT, admin=OK)),
+    **{
+        name: Row(roles(DENIED, anonymous=LOGIN, author=REDIRECT, hr=REDIRECT, admin=OK))
+        for name in ["wagtailusers_users:index", "organisations:index", "job-roles:index"]
+    },
     "cms/failwhale/": Row(everyone(NOT_FOUND)),
     "django-admin/*": Row(roles(DENIED, admin=ALLOWED)),
     # Records with history are never deleted, and the audit log is written only by services.
@@ -431,6 +477,31 @@ def _paths(city):
     dor = field_report(training)
     task_id = training.spec["phases"][0]["tasks"][0]["id"]
     observation = field_observe(training, task_id)
+    credential = record_external(holder=city.user("learner"))
+    ce_entry = ce_record_external(
+        holder=city.user("learner"),
+        title="Matrix CE event",
+        provider="",
+        hours=Decimal(2),
+        completed_on=city.learner.organisation.today(),
+        evidence=evidence_from_upload(upload()),
+    )
+    credential_paths = {
+        f"credentials:{name}": reverse(f"credentials:{name}", args=[credential.public_id])
+        for name in [
+            "detail",
+            "evidence",
+            "verify",
+            "reject",
+            "suspend",
+            "reinstate",
+            "revoke",
+            "extend",
+        ]
+    }
+    credential_paths["credentials:ce_evidence"] = reverse(
+        "credentials:ce_evidence", args=[ce_entry.pk]
+    )
     field_paths = {
         "field:start": reverse("field:start", args=[city.learner.pk]),
         "field:task_sign": reverse("field:task_sign", args=[training.pk, task_id]),
@@ -456,6 +527,7 @@ def _paths(city):
     }
     return {
         **field_paths,
+        **credential_paths,
         "courses:program": reverse("courses:program", args=[program.pk]),
         "courses:module": reverse("courses:module", args=[module.pk]),
         "courses:quiz": reverse("courses:quiz", args=[module.pk]),

@@ -13,6 +13,7 @@ from courses.querysets import AssignmentQuerySet, ModuleProgressQuerySet
 class AssignmentSource(models.TextChoices):
     RULE = "rule", "Job-role rule"
     SUPERVISOR = "supervisor", "Assigned by a supervisor"
+    RENEWAL = "renewal", "Credential renewal"
 
 
 class Assignment(models.Model):

@@ -27,6 +27,7 @@ from courses.field.engine import (
     rating_errors,
     shift_errors,
 )
+from courses.field.qualification import fto_qualification
 from courses.models import (
     CallType,
     FieldTraining,
@@ -52,7 +53,6 @@ from lms.sanitize import plain_text
 FTO_CAPACITY = {True: "Field training officer (primary)", False: "Field training officer"}
 SUPERVISOR_CAPACITY = "Supervisor"
 TRAINEE_CAPACITY = "Trainee"
-FTO_QUALIFICATION = "Field training officer role"  # until credentials exist (issue 6)
 
 
 def _idempotent(model, request_key, create):
@@ -317,7 +317,7 @@ def report_submit(
             phase_index=report.phase_index,
             signer=fto,
             signer_role=_fto_role(training, fto),
-            qualifying_credential=FTO_QUALIFICATION,
+            qualifying_credential=fto_qualification(fto) or "",
             signed_at=now,
             comment=reason,
             supersedes=_signature_of(SignoffKind.REPORT, supersedes),
@@ -454,7 +454,7 @@ def task_observation_sign(
             phase_index=phase_index,
             signer=fto,
             signer_role=_fto_role(training, fto),
-            qualifying_credential=FTO_QUALIFICATION,
+            qualifying_credential=fto_qualification(fto) or "",
             signed_at=now,
             comment=reason,
             supersedes=_signature_of(SignoffKind.TASK, supersedes),
@@ -539,7 +539,7 @@ def phase_recommend(
             phase_index=phase_index,
             signer=fto,
             signer_role=_fto_role(locked, fto),
-            qualifying_credential=FTO_QUALIFICATION,
+            qualifying_credential=fto_qualification(fto) or "",
             signed_at=now,
             comment=comment,
             request_key=request_key,

@@ -217,17 +217,18 @@ def record_hash(previous_hash: str, content_hash: str) -> str:
 # --- Appending -------------------------------------------------------------------------------
 
 
-def _lock_head() -> SignoffChainHead:
+def lock_chain_head(head_model, record_model, *, lock_key: int, name: str):
+    """The locked head row of a hash chain (created with the genesis hash for an empty chain):
+    appends hold it until they commit, so a chain never forks. On PostgreSQL an advisory lock
+    comes first, so even the very first append is serialised."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
-    head = SignoffChainHead.objects.select_for_update().order_by("pk").first()
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key])
+    head = head_model.objects.select_for_update().order_by("pk").first()
     if head is None:
-        if Signoff.objects.exists():
-            raise ValidationError(
-                "The sign-off chain has lost its head record; run verify_signoffs."
-            )
-        head = SignoffChainHead.objects.create(last_sequence=0, last_hash=GENESIS_HASH)
+        if record_model.objects.exists():
+            raise ValidationError(f"The {name} chain has lost its head record; verify it.")
+        head = head_model.objects.create(last_sequence=0, last_hash=GENESIS_HASH)
     return head
 
 
@@ -256,7 +257,7 @@ def signoff_append(
     if payload is None:
         payload = subject_payloads(kind, [subject_id])[subject_id]
     payload = json.loads(canonical(payload))
-    head = _lock_head()
+    head = lock_chain_head(SignoffChainHead, Signoff, lock_key=_PG_LOCK_KEY, name="sign-off")
     row = {
         "sequence": head.last_sequence + 1,
         "kind": str(kind),

@@ -16,6 +16,7 @@ from . import selectors, services
 from .forms import AcceptInvitationForm, InvitationForm, JobRoleForm, RolesForm, StaffFilterForm
 from .models import Organisation, StaffProfile
 from .permissions import can_manage_roles, can_view_staff
+from .qualification import qualification_gaps
 from .roles import ROLE_DEFINITIONS, Role, roles_of
 
 STAFF_PAGE_SIZE = 50
@@ -114,6 +115,10 @@ def staff_detail(request, pk: int):
         "roles_form": RolesForm(initial={"roles": [r.value for r in roles]}),
         "job_role_form": JobRoleForm(initial={"job_role": profile.job_role_id}),
     }
+    # Supervisors and HR see whether the person is qualified for their role today.
+    if request.user.has_perm("certificates.view_compliance") and request.user.pk != profile.user_id:
+        context["qualification_gaps"] = qualification_gaps(profile, profile.organisation.today())
+        context["shows_qualification"] = True
     return render(request, "accounts/staff_detail.html", context)
 
 

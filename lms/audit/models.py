@@ -16,6 +16,7 @@ class AuditAction(models.TextChoices):
     ROLES_CHANGED = "roles_changed", "Roles changed"
     STAFF_SEPARATED = "staff_separated", "Staff member separated"
     ACCESS_DENIED = "access_denied", "Access denied"
+    EXPORTED = "exported", "Data exported"
 
 
 class AuditEvent(models.Model):

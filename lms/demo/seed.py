@@ -36,6 +36,7 @@ from lms.accounts.roles import ROLE_DEFINITIONS, Role
 from lms.accounts.services import _apply_roles
 
 from .catalog import load_catalog, organisation_specs
+from .credentials import seed_credentials
 from .curriculum import CurriculumSummary, seed_curriculum
 from .field import seed_field_training
 from .people import (
@@ -355,6 +356,9 @@ def seed_city(
         seed_field_training(
             catalog, job_roles=job_roles, organisations=organisations, today=today, stdout=stdout
         )
+        # After the field training: its history was signed under the FTO role, and every FTO's
+        # qualifying credential is dated before it began (see `credentials.py`).
+        seed_credentials(catalog, job_roles=job_roles, today=today, stdout=stdout)
     slugs = list(organisations)
     staff = StaffProfile.objects.filter(organisation__slug__in=slugs).order_by()
     summary = SeedSummary(

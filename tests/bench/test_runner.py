@@ -30,6 +30,7 @@ DEFAULT_SCENARIOS = [
     "supervisor_grid",
     "scenario_step",
     "fto_home",
+    "compliance_board",
 ]
 
 

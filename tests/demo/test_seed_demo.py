@@ -239,6 +239,8 @@ def test_seed_demo_prints_a_summary():
     assert "City of Alder Bay: 7 organisations (3 contracted)" in out.getvalue()
     assert "36 staff" in out.getvalue()  # 20 generated, 7 demo logins, 9 field-training people
     assert "Curriculum: 4 programs, 30 modules" in out.getvalue()
+    assert "Credentials: 33 types (3 earned in Relay)" in out.getvalue()
+    assert "held by 36 people" in out.getvalue()  # every staff member holds credentials
     quiet = StringIO()
     call_command("seed_demo", "--size", "20", verbosity=0, stdout=quiet)
     assert quiet.getvalue() == ""

@@ -1,4 +1,4 @@
-"""Credential-side reference data. For now only the role catalogue that staff profiles point at."""
+"""The role catalogue that staff profiles and career pathways point at."""
 
 from django.core.validators import RegexValidator
 from django.db import models

@@ -1,0 +1,241 @@
+"""HR's and supervisors' read models: the verification queue, qualification for role, and the
+compliance board."""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from certificates.expiry import Status
+from certificates.models import (
+    Credential,
+    CredentialState,
+    CredentialType,
+    Verification,
+)
+from certificates.services.earning import credential_status
+from lms.accounts.models import StaffProfile
+
+from .common import STATUS_LABELS, Card, card_for, is_current
+
+EXPIRING_BANDS = (30, 60, 90)
+
+
+# --- Verification queue -------------------------------------------------------------------------
+
+
+def verification_queue(*, user) -> QuerySet[Credential]:
+    """Pending external credentials of the people `user` may see (not their own), oldest first."""
+    return (
+        Credential.objects.filter(
+            verification=Verification.PENDING,
+            holder__staff_profile__in=StaffProfile.objects.visible_to(user),
+        )
+        .exclude(holder=user)
+        .select_related("holder", "organisation", "holder__staff_profile__job_role")
+        .order_by("created_at", "pk")
+    )
+
+
+# --- Qualification for role ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A credential a person's job role requires that they do not validly hold on a day."""
+
+    credential_type_id: int
+    name: str
+    reason: str
+    credential: Credential | None = None
+
+
+def required_types_by_role(role_ids=None) -> dict[int, list[tuple[int, str]]]:
+    """Job role id -> [(credential type id, name)] of the active types it requires (one query)."""
+    through = CredentialType.required_for_roles.through
+    rows = through.objects.filter(credentialtype__active=True)
+    if role_ids is not None:
+        rows = rows.filter(jobrole_id__in=role_ids)
+    required: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for role_id, type_id, name in rows.order_by("credentialtype__name").values_list(
+        "jobrole_id", "credentialtype_id", "credentialtype__name"
+    ):
+        required[role_id].append((type_id, name))
+    return required
+
+
+def _gap_reason(instances: list[Credential], on: datetime.date) -> tuple[str, Credential | None]:
+    """Why the instances of one type leave a person unqualified (none of them valid on `on`)."""
+    current = next((c for c in instances if is_current(c)), None)
+    if current is not None:
+        status = credential_status(current, on)
+        if status == Status.GRACE:
+            return f"expired on {current.expires_on:%-d %b %Y} (grace period)", current
+        if status == Status.EXPIRED:
+            return f"expired on {current.expires_on:%-d %b %Y}", current
+        if status == Status.NOT_YET:
+            return f"valid only from {current.issued_on:%-d %b %Y}", current
+        return STATUS_LABELS[status].lower(), current
+    pending = next((c for c in instances if c.verification == Verification.PENDING), None)
+    if pending is not None:
+        return "awaiting verification", pending
+    revoked = next((c for c in instances if c.state == CredentialState.REVOKED), None)
+    if revoked is not None:
+        return "revoked", revoked
+    return "not held", None
+
+
+def gaps_for(
+    *,
+    profiles: list[StaffProfile],
+    held: dict[tuple[int, int], list[Credential]],
+    required: dict[int, list[tuple[int, str]]],
+    on_for,
+) -> dict[int, list[Gap]]:
+    """Profile id -> the required credentials its person lacks on `on_for(profile)`."""
+    gaps: dict[int, list[Gap]] = {}
+    for profile in profiles:
+        on = on_for(profile)
+        missing = []
+        for type_id, name in required.get(profile.job_role_id, []):
+            instances = held.get((profile.user_id, type_id), [])
+            if any(credential_status(c, on).valid for c in instances):
+                continue
+            reason, credential = _gap_reason(instances, on)
+            missing.append(Gap(type_id, name, reason, credential))
+        if missing:
+            gaps[profile.pk] = missing
+    return gaps
+
+
+def _held(credentials) -> dict[tuple[int, int], list[Credential]]:
+    held: dict[tuple[int, int], list[Credential]] = defaultdict(list)
+    for credential in credentials:
+        held[(credential.holder_id, credential.credential_type_id)].append(credential)
+    return held
+
+
+def qualification_gaps(profile: StaffProfile, on: datetime.date) -> list[Gap]:
+    """The credentials `profile`'s job role requires that its person does not validly hold on
+    `on` (lapsed, suspended, revoked, awaiting verification or never held): a non-empty answer
+    means "not qualified for their role". Two queries."""
+    if profile.job_role_id is None:
+        return []
+    required = required_types_by_role([profile.job_role_id])
+    if not required:
+        return []
+    type_ids = [type_id for type_id, _ in required[profile.job_role_id]]
+    credentials = Credential.objects.filter(
+        holder_id=profile.user_id, credential_type_id__in=type_ids
+    ).order_by("-issued_on", "-pk")
+    return gaps_for(
+        profiles=[profile], held=_held(credentials), required=required, on_for=lambda _: on
+    ).get(profile.pk, [])
+
+
+# --- Compliance board ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    profile: StaffProfile
+    card: Card | None = None
+    gaps: tuple[Gap, ...] = ()
+
+
+@dataclass
+class Bucket:
+    key: str
+    label: str
+    rows: list[BoardRow] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.rows)
+
+
+@dataclass
+class Board:
+    buckets: list[Bucket]
+    people: int
+    rows: list[BoardRow]  # every current credential, for the CSV
+    gaps: dict[int, list[Gap]]
+
+    def bucket(self, key: str) -> Bucket:
+        return next(bucket for bucket in self.buckets if bucket.key == key)
+
+    @property
+    def largest(self) -> int:
+        return max([bucket.count for bucket in self.buckets] + [1])
+
+
+def board_people(*, user, organisation_id=None, job_role_id=None) -> QuerySet[StaffProfile]:
+    people = StaffProfile.objects.visible_to(user).current().with_people()
+    if organisation_id:
+        people = people.filter(organisation_id=organisation_id)
+    if job_role_id:
+        people = people.filter(job_role_id=job_role_id)
+    return people
+
+
+def compliance_board(*, user, organisation_id=None, job_role_id=None, now=None) -> Board:
+    """Who needs attention among the people `user` may see, each on their organisation's today:
+    credentials expiring within 30/60/90 days, in the renewal window, in grace, expired; and
+    people missing a credential their role requires. Four queries whatever the numbers."""
+    now = now or timezone.now()
+    people = board_people(user=user, organisation_id=organisation_id, job_role_id=job_role_id)
+    profiles = list(people.order_by("user__last_name", "user__first_name", "pk"))
+    today_of = {}
+    for profile in profiles:
+        if profile.organisation_id not in today_of:
+            today_of[profile.organisation_id] = profile.organisation.today(now)
+    profile_of = {profile.user_id: profile for profile in profiles}
+    credentials = list(
+        Credential.objects.filter(holder__staff_profile__in=people.values("pk"))
+        .select_related("credential_type")
+        .order_by("-issued_on", "-pk")
+    )
+    held = _held(credentials)
+    required = required_types_by_role()
+    gaps = gaps_for(
+        profiles=profiles,
+        held=held,
+        required=required,
+        on_for=lambda profile: today_of[profile.organisation_id],
+    )
+    buckets = {
+        **{
+            f"expiring_{days}": Bucket(f"expiring_{days}", f"Expiring within {days} days")
+            for days in EXPIRING_BANDS
+        },
+        "window": Bucket("window", "Renewal window open"),
+        "grace": Bucket("grace", "Expired, in grace period"),
+        "expired": Bucket("expired", "Expired"),
+        "not_qualified": Bucket("not_qualified", "Not qualified for their role"),
+    }
+    rows = []
+    for (holder_id, _type_id), instances in held.items():
+        current = next((c for c in instances if is_current(c)), None)
+        if current is None:
+            continue
+        profile = profile_of[holder_id]
+        row = BoardRow(profile=profile, card=card_for(current, today_of[profile.organisation_id]))
+        rows.append(row)
+        status, left = row.card.status, row.card.days_left
+        for days in EXPIRING_BANDS:
+            if status.valid and left is not None and 0 <= left <= days:
+                buckets[f"expiring_{days}"].rows.append(row)
+        if status in (Status.WINDOW, Status.GRACE, Status.EXPIRED):
+            buckets[status.value].rows.append(row)
+    order = {profile.pk: index for index, profile in enumerate(profiles)}
+    for bucket in buckets.values():
+        bucket.rows.sort(key=lambda r: (r.card.days_left, order[r.profile.pk]))
+    rows.sort(key=lambda r: (order[r.profile.pk], r.card.credential.title))
+    buckets["not_qualified"].rows = [
+        BoardRow(profile=profile, gaps=tuple(gaps[profile.pk]))
+        for profile in profiles
+        if profile.pk in gaps
+    ]
+    return Board(buckets=list(buckets.values()), people=len(profiles), rows=rows, gaps=gaps)
