@@ -443,8 +443,10 @@ def test_evidence_is_served_privately_to_those_allowed(city, pending, client_for
         assert response["Content-Type"] == "application/pdf"
         assert response["Content-Disposition"].startswith("attachment;")
         assert response["X-Content-Type-Options"] == "nosniff"
+        # Reading the stream to its end closes the file (the test client's wrapper); an extra
+        # `response.close()` would fire request_finished and close the test's database
+        # connection on PostgreSQL.
         assert b"".join(response.streaming_content) == pdf_bytes()
-        response.close()
     before = AuditEvent.objects.filter(action=AuditAction.ACCESS_DENIED).count()
     for role in ("fto", "author", "cbo_supervisor"):
         assert client_for(role).get(url).status_code == 404, role
