@@ -2,8 +2,9 @@
 again. Every refusal is written to the audit log."""
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 
-from lms.accounts.models import StaffProfile
+from lms.accounts.models import Organisation, StaffProfile
 from lms.accounts.permissions import can_view_staff
 from lms.audit.models import AuditAction
 from lms.audit.services import audit_record
@@ -138,4 +139,77 @@ def ensure_can_view_compliance(*, user) -> None:
     if not can_view_compliance(user=user):
         raise _denied(
             actor=user, rule="You cannot see credential compliance.", target="credentials:board"
+        )
+
+
+# --- Certificates and transcripts on paper ------------------------------------------------------
+
+
+def can_download_certificate(*, user, credential) -> bool:
+    """A credential's PDF certificate: the holder, and whoever may see the holder's staff
+    record (as the credential itself)."""
+    return can_view_credential(user=user, credential=credential)
+
+
+def ensure_can_download_certificate(*, user, credential) -> None:
+    if not can_download_certificate(user=user, credential=credential):
+        raise _denied(
+            actor=user,
+            rule="You cannot download this certificate.",
+            target=f"credential:{credential.pk}",
+        )
+
+
+def can_view_transcript(*, viewer, profile: StaffProfile) -> bool:
+    """A training transcript: the person themself, their supervisor, and whoever may see them
+    and follows training (`courses.view_team_progress`: supervisors of their organisation, HR).
+    A field training officer sees the trainee but not the whole transcript."""
+    if not viewer.is_authenticated:
+        return False
+    if viewer.pk == profile.user_id:
+        return True
+    if viewer.pk == profile.supervisor_id:
+        return True
+    return viewer.has_perm("courses.view_team_progress") and can_view_staff(
+        viewer=viewer, profile=profile
+    )
+
+
+def ensure_can_view_transcript(*, viewer, profile: StaffProfile) -> None:
+    if not can_view_transcript(viewer=viewer, profile=profile):
+        raise _denied(
+            actor=viewer, rule="You cannot see this transcript.", target=f"user:{profile.user_id}"
+        )
+
+
+def certificate_organisations(*, user):
+    """The organisations whose certificates `user` may generate in bulk: with
+    `view_compliance`, their own organisation (`view_organisation_staff`), the city's as they
+    may see it (`view_city_staff`: departments and those sharing data), or all
+    (`view_all_staff`)."""
+    if not can_view_compliance(user=user):
+        return Organisation.objects.none()
+    if user.has_perm("accounts.view_all_staff"):
+        return Organisation.objects.all()
+    rule = Q(pk__in=[])
+    own = getattr(user, "staff_profile", None)
+    if own is not None and user.has_perm("accounts.view_organisation_staff"):
+        rule |= Q(pk=own.organisation_id)
+    if user.has_perm("accounts.view_city_staff"):
+        rule |= Q(kind="department") | Q(data_sharing="full")
+    return Organisation.objects.filter(rule)
+
+
+def can_generate_certificates(*, user, organisation) -> bool:
+    """Generating a cohort's certificates needs `view_compliance` and reach over the
+    organisation (see `certificate_organisations`)."""
+    return certificate_organisations(user=user).filter(pk=organisation.pk).exists()
+
+
+def ensure_can_generate_certificates(*, user, organisation) -> None:
+    if not can_generate_certificates(user=user, organisation=organisation):
+        raise _denied(
+            actor=user,
+            rule="You cannot generate certificates for this organisation.",
+            target=f"organisation:{organisation.pk}",
         )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from certificates.views import board, mine, renewal
+from certificates.views import badges, board, documents, mine, renewal
 
 app_name = "credentials"
 
@@ -23,4 +23,27 @@ urlpatterns = [
         )
         for action in mine.ACTIONS
     ],
+]
+
+# --- Certificates and transcripts on paper (certificates/views/documents.py) ---
+
+urlpatterns += [
+    path(
+        "credentials/<uuid:public_id>/certificate.pdf",
+        documents.certificate,
+        name="certificate_pdf",
+    ),
+    path("credentials/transcript.pdf", documents.my_transcript, name="my_transcript_pdf"),
+    path("credentials/people/<int:pk>/transcript.pdf", documents.transcript, name="transcript_pdf"),
+    path("credentials/certificates/", documents.batches, name="certificate_batches"),
+    path("credentials/certificates/<int:pk>/", documents.batch, name="certificate_batch"),
+]
+
+# --- Open Badges 3.0: the holder's download, the public check, the status lists
+# (certificates/views/badges.py; the JWK set is at /.well-known/jwks.json in lms/urls.py) ---
+
+urlpatterns += [
+    path("credentials/<uuid:public_id>/badge.jwt", badges.download, name="badge_download"),
+    path("credentials/badge-check/", badges.check, name="badge_check"),
+    path("credentials/status/<slug:purpose>/", badges.status_list, name="badge_status"),
 ]

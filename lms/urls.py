@@ -8,6 +8,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from certificates.views import badges as badge_views
 from lms import views
 
 # The Django admin signs in through allauth like every other page (and so through its MFA).
@@ -21,6 +22,9 @@ if admin.site.is_registered(Dashboard):
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
+    path(".well-known/jwks.json", badge_views.jwks, name="jwks"),
+    # The public verification page a certificate's QR code leads to (early: it is hot).
+    path("", include("certificates.verify_urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("lms.accounts.urls")),
     path("", include("courses.urls")),

@@ -22,7 +22,8 @@ from lms.accounts.services import invitation_create
 from lms.uploads import evidence_from_upload
 from scenarios.services import attempt_choose, attempt_start_or_resume
 from tests.conftest import sign_in
-from tests.factories.certificates import record_external, upload
+from tests.factories.certificates import CredentialTypeFactory, record_external, upload
+from tests.factories.certificates import verify as verify_credential
 from tests.factories.courses import (
     assign,
     edit_and_publish,
@@ -289,6 +290,18 @@ MATRIX: dict[str, Row] = {
     ),
     # The feed needs no sign-in: its token is the key; an unknown token is 404 for everyone.
     "credentials:calendar_feed": Row(everyone(NOT_FOUND)),
+    # --- Open Badges 3.0: the holder's own badge only (the matrix credential awaits
+    # verification, so the holder is sent back to its page); the JWK set, the status lists and
+    # the check are public (an empty check is refused). ---
+    "jwks": Row(everyone(OK)),
+    "credentials:badge_download": Row(
+        roles(NOT_FOUND, anonymous=LOGIN, learner=REDIRECT),
+    ),
+    "credentials:badge_status": Row(everyone(OK)),
+    "credentials:badge_check": Row(everyone(OK), post=everyone(BAD_REQUEST)),
+    # The public verification page a certificate's QR code leads to: no sign-in, the same page
+    # for everyone (the object is the learner's verified credential).
+    "verify:page": Row(everyone(OK)),
     # Wagtail's page serving hands each page type over to the views above.
     "wagtail_serve": Row(everyone(REDIRECT)),
     "pages/_util/login/": Row(everyone(LOGIN)),
@@ -345,6 +358,58 @@ MATRIX: dict[str, Row] = {
     # --- Documents served by Wagtail (none exist in this fixture) ---
     "documents/*": Row(everyone(NOT_FOUND)),
 }
+
+
+# --- Certificates and transcripts on paper (certificates/views/documents.py). The objects are a
+# verified credential of the learner, the learner's transcript and a batch HR started for the
+# department. A certificate is for whoever sees the credential; a transcript for the person,
+# their supervisor and HR (an FTO sees the trainee but not the transcript); batches for those
+# who follow compliance in the organisation. ---
+MATRIX.update(
+    {
+        "credentials:certificate_pdf": Row(
+            roles(OK, anonymous=LOGIN, author=NOT_FOUND, other_org=NOT_FOUND)
+        ),
+        "credentials:my_transcript_pdf": Row(roles(OK, anonymous=LOGIN)),
+        "credentials:transcript_pdf": Row(
+            roles(OK, anonymous=LOGIN, fto=FORBIDDEN, author=NOT_FOUND, other_org=NOT_FOUND)
+        ),
+        "credentials:certificate_batches": Row(
+            roles(FORBIDDEN, anonymous=LOGIN, supervisor=OK, hr=OK, admin=OK, other_org=OK),
+            post=roles(
+                FORBIDDEN,
+                anonymous=LOGIN,
+                supervisor=BAD_REQUEST,
+                hr=BAD_REQUEST,
+                admin=BAD_REQUEST,
+                other_org=BAD_REQUEST,
+            ),
+        ),
+        "credentials:certificate_batch": Row(
+            roles(NOT_FOUND, anonymous=LOGIN, supervisor=OK, hr=OK, admin=OK)
+        ),
+    }
+)
+
+
+def _document_paths(city) -> dict[str, str]:
+    from certificates.services.documents import certificate_batch_create
+    from tests.factories.certificates import CredentialTypeFactory
+    from tests.factories.certificates import verify as verify_credential
+
+    kind = CredentialTypeFactory(name="Matrix certificate")
+    credential = record_external(holder=city.user("learner"), credential_type=kind)
+    verify_credential(credential=credential, actor=city.user("hr"))
+    batch = certificate_batch_create(
+        actor=city.user("hr"), credential_type=kind, organisation=city.department
+    )
+    return {
+        "credentials:certificate_pdf": reverse(
+            "credentials:certificate_pdf", args=[credential.public_id]
+        ),
+        "credentials:transcript_pdf": reverse("credentials:transcript_pdf", args=[city.learner.pk]),
+        "credentials:certificate_batch": reverse("credentials:certificate_batch", args=[batch.pk]),
+    }
 
 
 @dataclass(frozen=True)
@@ -499,6 +564,17 @@ def _paths(city):
             "extend",
         ]
     }
+    verified = record_external(
+        holder=city.user("learner"), credential_type=CredentialTypeFactory(slug="matrix-verified")
+    )
+    verify_credential(credential=verified, actor=city.user("hr"))
+    credential_paths["verify:page"] = reverse("verify:page", args=[verified.public_id])
+    credential_paths["credentials:badge_download"] = reverse(
+        "credentials:badge_download", args=[credential.public_id]
+    )
+    credential_paths["credentials:badge_status"] = reverse(
+        "credentials:badge_status", args=["revocation"]
+    )
     credential_paths["credentials:ce_evidence"] = reverse(
         "credentials:ce_evidence", args=[ce_entry.pk]
     )
@@ -554,6 +630,7 @@ def _paths(city):
             "accounts:invitation_revoke", args=[issued.invitation.pk]
         ),
         "accounts:invitation_accept": issued.path,
+        **_document_paths(city),
     }
 
 

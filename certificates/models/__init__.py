@@ -1,3 +1,4 @@
+from .documents import BatchStatus, CertificateBatch, CertificateDocument, SigningKey
 from .held import (
     Credential,
     CredentialDecision,
@@ -24,8 +25,11 @@ from .types import (
 )
 
 __all__ = [
+    "BatchStatus",
     "CESource",
     "CalendarFeed",
+    "CertificateBatch",
+    "CertificateDocument",
     "ContinuingEducation",
     "Credential",
     "CredentialDecision",
@@ -41,6 +45,7 @@ __all__ = [
     "ReminderKind",
     "ReminderPreference",
     "RequirementKind",
+    "SigningKey",
     "Verification",
     "onet_soc_validator",
 ]

@@ -81,6 +81,12 @@ class Credential(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="renewal"
     )
     renewed_on = models.DateField(null=True, blank=True)
+    status_index = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="This credential's position in the published status (revocation) list.",
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -17,6 +17,8 @@ class AuditAction(models.TextChoices):
     STAFF_SEPARATED = "staff_separated", "Staff member separated"
     ACCESS_DENIED = "access_denied", "Access denied"
     EXPORTED = "exported", "Data exported"
+    KEY_ROTATED = "key_rotated", "Signing key added"
+    KEY_RETIRED = "key_retired", "Signing key retired"
 
 
 class AuditEvent(models.Model):

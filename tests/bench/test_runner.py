@@ -4,6 +4,7 @@ Behaviour only: which scenarios ran, that every request was a 200, the shape of 
 No timings are asserted.
 """
 
+import datetime
 import json
 
 import pytest
@@ -15,6 +16,7 @@ from bench.__main__ import parse_args
 from bench.context import BenchmarkError
 from bench.scenarios import BASELINE, SCENARIOS, get
 from bench.settings import TEMPLATES as BENCH_TEMPLATES
+from tests.factories.certificates import record_external, verify
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("bench.urls")]
 
@@ -31,12 +33,27 @@ DEFAULT_SCENARIOS = [
     "scenario_step",
     "fto_home",
     "compliance_board",
+    "verify_page",
+    "certificate_pdf",
 ]
 
 
 @pytest.fixture(autouse=True)
 def _bench_templates(settings):
     settings.TEMPLATES = BENCH_TEMPLATES
+
+
+@pytest.fixture
+def learner_credential(city):
+    """A credential of the demo learner's, valid today: what `verify_page` opens."""
+    today = city.department.today()
+    credential = record_external(
+        holder=city.user("learner"),
+        issued_on=today - datetime.timedelta(days=30),
+        expires_on=today + datetime.timedelta(days=700),
+    )
+    verify(credential=credential, actor=city.user("hr"))
+    return credential
 
 
 def _run(**overrides):
@@ -58,7 +75,9 @@ def _assert_measured(results, *, size):
             assert result.queries > 0, result.name
 
 
-def test_every_default_scenario_is_measured_on_the_test_database(city, curriculum):
+def test_every_default_scenario_is_measured_on_the_test_database(
+    city, curriculum, learner_credential
+):
     _assert_measured(_run(), size=12)
 
 
@@ -67,7 +86,9 @@ def test_the_baseline_always_runs_first(city):
     assert [r.name for r in results] == [BASELINE, "people_list_hr", "home_hr"]
 
 
-def test_results_document_is_json_with_every_scenario(city, curriculum, tmp_path):
+def test_results_document_is_json_with_every_scenario(
+    city, curriculum, learner_credential, tmp_path
+):
     document = runner.results_document(results=_run(), size=12, seed_seconds=1.234)
     output = tmp_path / "results.json"
     output.write_text(json.dumps(document))

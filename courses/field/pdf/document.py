@@ -21,12 +21,12 @@ class Footer:
     generated: str
 
 
-class _FooterCanvas(Canvas):
-    """Holds the pages back until the end, so each footer can say "Page N of M"."""
+class PageCountCanvas(Canvas):
+    """Holds the pages back until the end, so each page's footer can say "Page N of M".
+    Subclasses draw the footer in `draw_footer`."""
 
-    def __init__(self, *args, footer: Footer, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._footer = footer
         self._held_pages: list[dict] = []
 
     def showPage(self):
@@ -37,11 +37,20 @@ class _FooterCanvas(Canvas):
         total = len(self._held_pages)
         for number, state in enumerate(self._held_pages, start=1):
             self.__dict__.update(state)
-            self._draw_footer(number, total)
+            self.draw_footer(number, total)
             super().showPage()
         super().save()
 
-    def _draw_footer(self, number: int, total: int) -> None:
+    def draw_footer(self, number: int, total: int) -> None:
+        raise NotImplementedError
+
+
+class _FooterCanvas(PageCountCanvas):
+    def __init__(self, *args, footer: Footer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._footer = footer
+
+    def draw_footer(self, number: int, total: int) -> None:
         f = fonts()
         width, _ = self._pagesize
         right = width - MARGIN
