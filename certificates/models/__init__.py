@@ -1,3 +1,4 @@
+from .branding import CertificateBranding
 from .documents import BatchStatus, CertificateBatch, CertificateDocument, SigningKey
 from .held import (
     Credential,
@@ -29,6 +30,7 @@ __all__ = [
     "CESource",
     "CalendarFeed",
     "CertificateBatch",
+    "CertificateBranding",
     "CertificateDocument",
     "ContinuingEducation",
     "Credential",

@@ -10,10 +10,12 @@ canvas is built with `invariant=1` and the QR code is drawn as rectangles).
 People's text (the names, the title, the issuer, the organisation) reaches `Paragraph` markup
 only escaped (`markup`); strings drawn with `drawString` are never parsed as markup."""
 
+import contextlib
 import datetime
+import hashlib
 import io
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import qrcode
 from django.conf import settings
@@ -22,15 +24,19 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, LETTER, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
 
-from certificates.models import Credential, CredentialDecision, DecisionKind, Verification
+from certificates.models import (
+    CertificateBranding,
+    Credential,
+    CredentialDecision,
+    DecisionKind,
+    Verification,
+)
 from certificates.pdf.common import (
-    ACCENT,
-    BRAND,
-    BRAND_DARK,
     INK,
     MUTED,
     day,
@@ -70,9 +76,15 @@ class CertificateData:
     signatory_name: str
     signatory_role: str
     paper: str  # "letter" or "a4"
+    brand: str = "#0b5563"
+    brand_dark: str = "#083f49"
+    accent: str = "#f6c445"
+    logo_sha256: str = ""  # the logo's bytes are printed, so their hash is part of the data
+    logo_path: str = field(default="", compare=False)
 
     def canonical(self) -> dict:
         data = asdict(self)
+        data.pop("logo_path")
         data["issued_on"] = self.issued_on.isoformat()
         data["expires_on"] = self.expires_on.isoformat() if self.expires_on else None
         return {"layout": LAYOUT_VERSION, **data}
@@ -147,7 +159,28 @@ def certificate_data(credential: Credential) -> CertificateData:
         signatory_name=name,
         signatory_role=role,
         paper="letter" if page_size_for(organisation.time_zone) == LETTER else "a4",
+        **_branding(),
     )
+
+
+def _branding() -> dict:
+    """Colours and logo from the Wagtail setting (Relay's colours when unset)."""
+    branding = CertificateBranding.load()
+    found = {
+        "brand": branding.primary_colour,
+        "brand_dark": branding.dark_colour,
+        "accent": branding.accent_colour,
+    }
+    logo = branding.logo
+    if logo is not None and logo.file:
+        try:
+            path = logo.file.path
+            with open(path, "rb") as handle:
+                found["logo_sha256"] = hashlib.sha256(handle.read()).hexdigest()
+            found["logo_path"] = path
+        except (OSError, NotImplementedError, ValueError):
+            pass  # a logo that cannot be read is left off rather than failing the certificate
+    return found
 
 
 # --- Text --------------------------------------------------------------------------------------
@@ -172,15 +205,16 @@ def certificate_texts(data: CertificateData) -> dict[str, Paragraph]:
     else:
         dates = f"Issued {day(data.issued_on)} · Does not expire"
     verb = "has earned" if data.earned else "holds"
+    brand, dark = colors.HexColor(data.brand), colors.HexColor(data.brand_dark)
     return {
         "organisation": Paragraph(
-            markup(data.organisation.upper()), _style("org", serif.bold, 15, BRAND_DARK)
+            markup(data.organisation.upper()), _style("org", serif.bold, 15, dark)
         ),
-        "heading": Paragraph("Certificate", _style("heading", serif.regular, 38, BRAND)),
+        "heading": Paragraph("Certificate", _style("heading", serif.regular, 38, brand)),
         "certifies": Paragraph("This certifies that", _style("certifies", serif.italic, 14, MUTED)),
         "holder": Paragraph(markup(data.holder), _style("holder", serif.bold, 34)),
         "verb": Paragraph(f"{verb} the credential", _style("verb", serif.italic, 13, MUTED)),
-        "title": Paragraph(markup(data.title), _style("title", serif.bold, 21, BRAND_DARK)),
+        "title": Paragraph(markup(data.title), _style("title", serif.bold, 21, dark)),
         "issuer": Paragraph(
             f"issued by {markup(data.issuer)}", _style("issuer", serif.regular, 12.5)
         ),
@@ -220,20 +254,33 @@ def _centred(canvas: Canvas, paragraph: Paragraph, *, centre_x: float, top: floa
     return top - height
 
 
-def _border(canvas: Canvas, width: float, height: float) -> None:
+@dataclass(frozen=True)
+class Palette:
+    brand: colors.Color
+    dark: colors.Color
+    accent: colors.Color
+
+
+def palette_of(data: CertificateData) -> Palette:
+    return Palette(
+        colors.HexColor(data.brand), colors.HexColor(data.brand_dark), colors.HexColor(data.accent)
+    )
+
+
+def _border(canvas: Canvas, width: float, height: float, palette: Palette) -> None:
     canvas.saveState()
-    canvas.setStrokeColor(BRAND)
+    canvas.setStrokeColor(palette.brand)
     canvas.setLineWidth(4)
     canvas.rect(9 * mm, 9 * mm, width - 18 * mm, height - 18 * mm)
-    canvas.setStrokeColor(ACCENT)
+    canvas.setStrokeColor(palette.accent)
     canvas.setLineWidth(1.6)
     canvas.rect(12 * mm, 12 * mm, width - 24 * mm, height - 24 * mm)
-    canvas.setStrokeColor(BRAND)
+    canvas.setStrokeColor(palette.brand)
     canvas.setLineWidth(0.5)
     canvas.rect(14 * mm, 14 * mm, width - 28 * mm, height - 28 * mm)
     # A diamond on each corner of the gold line.
-    canvas.setFillColor(ACCENT)
-    canvas.setStrokeColor(BRAND)
+    canvas.setFillColor(palette.accent)
+    canvas.setStrokeColor(palette.brand)
     canvas.setLineWidth(0.8)
     r = 3.2 * mm
     for x, y in (
@@ -270,14 +317,15 @@ def _seal(canvas: Canvas, cx: float, cy: float, radius: float, data: Certificate
     """A seal: a gold rosette, a ring with the organisation's name around it, a star and the
     year of issue."""
     sans = serif_fonts()
+    palette = palette_of(data)
     canvas.saveState()
-    canvas.setFillColor(ACCENT)
-    canvas.setStrokeColor(BRAND_DARK)
+    canvas.setFillColor(palette.accent)
+    canvas.setStrokeColor(palette.dark)
     canvas.setLineWidth(0.6)
     canvas.drawPath(_star(canvas, cx, cy, radius, radius * 0.88, 36), stroke=1, fill=1)
-    canvas.setFillColor(BRAND)
+    canvas.setFillColor(palette.brand)
     canvas.circle(cx, cy, radius * 0.8, stroke=0, fill=1)
-    canvas.setStrokeColor(ACCENT)
+    canvas.setStrokeColor(palette.accent)
     canvas.setLineWidth(0.8)
     canvas.circle(cx, cy, radius * 0.77, stroke=1, fill=0)
     canvas.circle(cx, cy, radius * 0.52, stroke=1, fill=0)
@@ -295,7 +343,7 @@ def _seal(canvas: Canvas, cx: float, cy: float, radius: float, data: Certificate
         top=True,
     )
     _arc_text(canvas, cx, cy, ring, "· CERTIFIED ·", size, top=False)
-    canvas.setFillColor(ACCENT)
+    canvas.setFillColor(palette.accent)
     canvas.drawPath(
         _star(canvas, cx, cy + radius * 0.1, radius * 0.3, radius * 0.13, 5), stroke=0, fill=1
     )
@@ -382,6 +430,21 @@ def _url_lines(url: str, font: str, width: float) -> list[tuple[str, float]]:
     return [(head, 5), ("/verify/" + tail, 5)]
 
 
+def _logo(canvas: Canvas, path: str, *, x: float, top: float) -> None:
+    """The branding logo in a 30 x 18 mm box at the top left, its proportions kept."""
+    with contextlib.suppress(OSError):  # an unreadable logo is left off
+        canvas.drawImage(
+            ImageReader(path),
+            x,
+            top - 18 * mm,
+            width=30 * mm,
+            height=18 * mm,
+            preserveAspectRatio=True,
+            anchor="nw",
+            mask="auto",
+        )
+
+
 def certificate_pdf(data: CertificateData) -> bytes:
     """The certificate on one landscape page: the same bytes for the same data."""
     buffer = io.BytesIO()
@@ -393,7 +456,10 @@ def certificate_pdf(data: CertificateData) -> bytes:
     canvas.setCreator("Relay")
     texts = certificate_texts(data)
     sans = serif_fonts()
-    _border(canvas, width, height)
+    palette = palette_of(data)
+    _border(canvas, width, height, palette)
+    if data.logo_path:
+        _logo(canvas, data.logo_path, x=20 * mm, top=height - 20 * mm)
 
     cx = width / 2
     column = width - 2 * 45 * mm
@@ -424,7 +490,7 @@ def certificate_pdf(data: CertificateData) -> bytes:
     for n, (paragraph, gap) in enumerate(block):
         top = _centred(canvas, paragraph, centre_x=cx, top=top - gap, width=column)
         if n == 0:  # a gold rule under the heading
-            canvas.setStrokeColor(ACCENT)
+            canvas.setStrokeColor(palette.accent)
             canvas.setLineWidth(1.5)
             canvas.line(cx - 30 * mm, top - 2.5 * mm, cx + 30 * mm, top - 2.5 * mm)
 

@@ -77,6 +77,7 @@ ROLE_DEFINITIONS: dict[Role, RoleDefinition] = {
             "certificates.add_credentialtype",
             "certificates.change_credentialtype",
             "certificates.view_credentialtype",
+            "certificates.change_certificatebranding",
         ),
         requires_mfa=True,
         description=(
@@ -133,6 +134,7 @@ ROLE_DEFINITIONS: dict[Role, RoleDefinition] = {
             "certificates.add_credentialtype",
             "certificates.change_credentialtype",
             "certificates.view_credentialtype",
+            "certificates.change_certificatebranding",
             "courses.add_calltype",
             "courses.change_calltype",
             "courses.view_calltype",

@@ -433,3 +433,30 @@ def test_batch_pages(city, cohort, client_for, django_capture_on_commit_callback
     assert client_for("learner").get(response["Location"]).status_code == 404
     assert client_for("cbo_supervisor").get(response["Location"]).status_code == 404
     assert client_for("learner").get(reverse("credentials:certificate_batches")).status_code == 403
+
+
+def test_certificates_take_the_logo_and_colours_of_the_branding_setting(city, verified):
+    from django.core.files.images import ImageFile
+    from wagtail.images.models import Image
+
+    from certificates.models import CertificateBranding
+    from tests.factories.certificates import png_bytes
+
+    plain = cert_pdf.certificate_data(verified)
+    assert (plain.brand, plain.logo_sha256) == ("#0b5563", "")
+    branding = CertificateBranding.load()
+    branding.primary_colour = "#7a1f3d"
+    import io
+
+    logo = Image(title="City seal")
+    logo.file.save("seal.png", ImageFile(io.BytesIO(png_bytes((120, 80))), name="seal.png"))
+    logo.save()
+    branding.logo = logo
+    branding.save()
+    branded = cert_pdf.certificate_data(verified)
+    assert branded.brand == "#7a1f3d"
+    assert len(branded.logo_sha256) == 64
+    assert branded.canonical() != plain.canonical()  # a re-render, by the data hash
+    rendered = cert_pdf.certificate_pdf(branded)
+    assert b"/Subtype /Image" in rendered
+    assert rendered == cert_pdf.certificate_pdf(cert_pdf.certificate_data(verified))
