@@ -172,7 +172,12 @@ class Board:
 
 
 def board_people(*, user, organisation_id=None, job_role_id=None) -> QuerySet[StaffProfile]:
-    people = StaffProfile.objects.visible_to(user).current().with_people()
+    # The board shows name, organisation and job role: no need to load everyone's supervisor.
+    people = (
+        StaffProfile.objects.visible_to(user)
+        .current()
+        .select_related("user", "organisation", "job_role")
+    )
     if organisation_id:
         people = people.filter(organisation_id=organisation_id)
     if job_role_id:
@@ -192,11 +197,18 @@ def compliance_board(*, user, organisation_id=None, job_role_id=None, now=None) 
         if profile.organisation_id not in today_of:
             today_of[profile.organisation_id] = profile.organisation.today(now)
     profile_of = {profile.user_id: profile for profile in profiles}
+    # The few types are read once and shared: building a (clusterable) type per credential
+    # was most of this page's time with tens of thousands of credentials.
+    types = {t.pk: t for t in CredentialType.objects.all()}
     credentials = list(
-        Credential.objects.filter(holder__staff_profile__in=people.values("pk"))
-        .select_related("credential_type")
-        .order_by("-issued_on", "-pk")
+        Credential.objects.filter(holder__staff_profile__in=people.values("pk")).order_by(
+            "-issued_on", "-pk"
+        )
     )
+    for credential in credentials:
+        Credential.credential_type.field.set_cached_value(
+            credential, types[credential.credential_type_id]
+        )
     held = _held(credentials)
     required = required_types_by_role()
     gaps = gaps_for(
