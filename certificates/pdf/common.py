@@ -18,7 +18,7 @@ from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
 from courses.field.pdf import Fonts, fonts, markup
-from courses.field.pdf.document import PageCountCanvas
+from courses.field.pdf.document import PageCountCanvas, fit
 
 __all__ = [
     "ACCENT",
@@ -73,15 +73,6 @@ def serif_fonts() -> Fonts:
 def day(value: datetime.date | None) -> str:
     """14 March 2026."""
     return f"{value:%-d %B %Y}" if value else "—"
-
-
-def fit(text: str, font: str, size: float, width: float) -> str:
-    """The text, shortened with an ellipsis to fit on one line."""
-    if pdfmetrics.stringWidth(text, font, size) <= width:
-        return text
-    while text and pdfmetrics.stringWidth(text + "…", font, size) > width:
-        text = text[:-1]
-    return text + "…"
 
 
 @dataclass(frozen=True)

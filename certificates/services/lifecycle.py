@@ -59,63 +59,66 @@ def _decided(credential: Credential) -> bool:
     return credential.verification in (Verification.VERIFIED, Verification.NOT_NEEDED)
 
 
+def _set_state(credential: Credential, *, actor, state: str, kind, reason, request_key, now):
+    def change(locked):
+        locked.state = state
+
+    return _decide(
+        credential,
+        kind=kind,
+        actor=actor,
+        reason=_reason(reason),
+        request_key=request_key,
+        now=now or timezone.now(),
+        change=change,
+    )
+
+
 def credential_suspend(*, actor, credential: Credential, reason: str, request_key, now=None):
     permissions.ensure_can_manage(actor=actor, credential=credential)
     credential.refresh_from_db()  # decide on the credential as it is now
     if credential.state != CredentialState.ACTIVE or not _decided(credential):
         raise ValidationError("Only a credential in force can be suspended.")
-
-    def change(locked):
-        locked.state = CredentialState.SUSPENDED
-
-    return _decide(
+    return _set_state(
         credential,
-        kind=DecisionKind.SUSPENDED,
         actor=actor,
-        reason=_reason(reason),
+        state=CredentialState.SUSPENDED,
+        kind=DecisionKind.SUSPENDED,
+        reason=reason,
         request_key=request_key,
-        now=now or timezone.now(),
-        change=change,
+        now=now,
     )
 
 
 def credential_reinstate(*, actor, credential: Credential, reason: str, request_key, now=None):
     permissions.ensure_can_manage(actor=actor, credential=credential)
-    credential.refresh_from_db()  # decide on the credential as it is now
+    credential.refresh_from_db()
     if credential.state != CredentialState.SUSPENDED:
         raise ValidationError("Only a suspended credential can be reinstated.")
-
-    def change(locked):
-        locked.state = CredentialState.ACTIVE
-
-    return _decide(
+    return _set_state(
         credential,
-        kind=DecisionKind.REINSTATED,
         actor=actor,
-        reason=_reason(reason),
+        state=CredentialState.ACTIVE,
+        kind=DecisionKind.REINSTATED,
+        reason=reason,
         request_key=request_key,
-        now=now or timezone.now(),
-        change=change,
+        now=now,
     )
 
 
 def credential_revoke(*, actor, credential: Credential, reason: str, request_key, now=None):
     permissions.ensure_can_manage(actor=actor, credential=credential)
-    credential.refresh_from_db()  # decide on the credential as it is now
+    credential.refresh_from_db()
     if credential.state == CredentialState.REVOKED:
         raise ValidationError("This credential is already revoked.")
-
-    def change(locked):
-        locked.state = CredentialState.REVOKED
-
-    return _decide(
+    return _set_state(
         credential,
-        kind=DecisionKind.REVOKED,
         actor=actor,
-        reason=_reason(reason),
+        state=CredentialState.REVOKED,
+        kind=DecisionKind.REVOKED,
+        reason=reason,
         request_key=request_key,
-        now=now or timezone.now(),
-        change=change,
+        now=now,
     )
 
 

@@ -55,11 +55,11 @@ SUPERVISOR_CAPACITY = "Supervisor"
 TRAINEE_CAPACITY = "Trainee"
 
 
-def _idempotent(model, request_key, create):
-    """Run `create()` once per request key: a key seen before returns its record."""
+def _idempotent(model, request_key, create, *, found=lambda record: record):
+    """Run `create()` once per request key: a key seen before returns `found(its record)`."""
     existing = model.objects.filter(request_key=request_key).first()
     if existing is not None:
-        return existing
+        return found(existing)
     try:
         with transaction.atomic():
             return create()
@@ -67,7 +67,7 @@ def _idempotent(model, request_key, create):
         existing = model.objects.filter(request_key=request_key).first()
         if existing is None:
             raise
-        return existing
+        return found(existing)
 
 
 def spec_of(training: FieldTraining) -> TaskBookSpec:
@@ -76,6 +76,15 @@ def spec_of(training: FieldTraining) -> TaskBookSpec:
 
 def _fto_role(training: FieldTraining, fto) -> str:
     return FTO_CAPACITY[training.primary_fto_id == fto.pk]
+
+
+def _fto_signer(training: FieldTraining, fto) -> dict:
+    """Who signs as an FTO: the person, their capacity and what qualifies them."""
+    return {
+        "signer": fto,
+        "signer_role": _fto_role(training, fto),
+        "qualifying_credential": fto_qualification(fto) or "",
+    }
 
 
 def _text(value: str, *, limit: int = 5000, field: str) -> str:
@@ -315,9 +324,7 @@ def report_submit(
             training=training,
             subject_id=report.pk,
             phase_index=report.phase_index,
-            signer=fto,
-            signer_role=_fto_role(training, fto),
-            qualifying_credential=fto_qualification(fto) or "",
+            **_fto_signer(training, fto),
             signed_at=now,
             comment=reason,
             supersedes=_signature_of(SignoffKind.REPORT, supersedes),
@@ -452,9 +459,7 @@ def task_observation_sign(
             training=training,
             subject_id=observation.pk,
             phase_index=phase_index,
-            signer=fto,
-            signer_role=_fto_role(training, fto),
-            qualifying_credential=fto_qualification(fto) or "",
+            **_fto_signer(training, fto),
             signed_at=now,
             comment=reason,
             supersedes=_signature_of(SignoffKind.TASK, supersedes),
@@ -497,6 +502,14 @@ def _phase_payload(training: FieldTraining, spec: TaskBookSpec, phase_index: int
     }
 
 
+def _lock_active(training: FieldTraining) -> FieldTraining:
+    """The training, locked for this transaction; refused unless still under way."""
+    locked = _lock(training)
+    if locked.status != FieldTrainingStatus.ACTIVE:
+        raise ValidationError("This trainee is not in field training.")
+    return locked
+
+
 def _lock(training: FieldTraining) -> FieldTraining:
     return (
         FieldTraining.objects.select_for_update().select_related("organisation").get(pk=training.pk)
@@ -512,11 +525,9 @@ def phase_recommend(
     comment = _text(comment, field="comment")
 
     def create():
-        locked = _lock(training)
+        locked = _lock_active(training)
         spec = spec_of(locked)
         phase_index = locked.phase_index
-        if locked.status != FieldTrainingStatus.ACTIVE:
-            raise ValidationError("This trainee is not in field training.")
         if not phase_tasks_complete(spec, phase_index, satisfactory_counts(locked)):
             raise ValidationError("Every task of this phase needs its observations first.")
         if _open_recommendation(locked, phase_index) is not None:
@@ -537,9 +548,7 @@ def phase_recommend(
             training=locked,
             subject_id=locked.pk,
             phase_index=phase_index,
-            signer=fto,
-            signer_role=_fto_role(locked, fto),
-            qualifying_credential=fto_qualification(fto) or "",
+            **_fto_signer(locked, fto),
             signed_at=now,
             comment=comment,
             request_key=request_key,
@@ -565,11 +574,9 @@ def phase_approve(
     comment = _text(comment, field="comment")
 
     def create():
-        locked = _lock(training)
+        locked = _lock_active(training)
         spec = spec_of(locked)
         phase_index = locked.phase_index
-        if locked.status != FieldTrainingStatus.ACTIVE:
-            raise ValidationError("This trainee is not in field training.")
         if _open_recommendation(locked, phase_index) is None:
             raise ValidationError("An FTO has not recommended the end of this phase yet.")
         if Signoff.objects.filter(
@@ -631,9 +638,7 @@ def phase_extend(
         raise ValidationError(errors)
 
     def create():
-        locked = _lock(training)
-        if locked.status != FieldTrainingStatus.ACTIVE:
-            raise ValidationError("This trainee is not in field training.")
+        locked = _lock_active(training)
         extension = PhaseExtension.objects.create(
             training=locked,
             phase_index=locked.phase_index,
@@ -655,17 +660,12 @@ def phase_extend(
         )
         return extension
 
-    existing = Signoff.objects.filter(request_key=request_key).first()
-    if existing is not None:
-        return PhaseExtension.objects.get(pk=existing.subject_id)
-    try:
-        with transaction.atomic():
-            return create()
-    except IntegrityError:
-        existing = Signoff.objects.filter(request_key=request_key).first()
-        if existing is None:
-            raise
-        return PhaseExtension.objects.get(pk=existing.subject_id)
+    return _idempotent(
+        Signoff,
+        request_key,
+        create,
+        found=lambda signoff: PhaseExtension.objects.get(pk=signoff.subject_id),
+    )
 
 
 def ready_for_release(training: FieldTraining, approved_phases: set[int]) -> bool:
@@ -693,15 +693,13 @@ def training_release(
     comment = _text(comment, field="comment")
 
     def create():
-        locked = _lock(training)
+        locked = _lock_active(training)
         spec = spec_of(locked)
         approved = set(
             Signoff.objects.filter(training=locked, kind=SignoffKind.PHASE_APPROVAL).values_list(
                 "phase_index", flat=True
             )
         )
-        if locked.status != FieldTrainingStatus.ACTIVE:
-            raise ValidationError("This trainee is not in field training.")
         if not ready_for_release(locked, approved):
             raise ValidationError("Every phase must be approved before the release.")
         rides = RideAlong.objects.filter(training=locked).values_list("started_at", "ended_at")

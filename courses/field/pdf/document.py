@@ -63,7 +63,7 @@ class _FooterCanvas(PageCountCanvas):
         self.setFont(f.bold, 8)
         self.drawRightString(right, FOOTER_HEIGHT - 2 * mm, page)
         self.setFont(f.regular, 8)
-        left = _fit(
+        left = fit(
             f"{self._footer.trainee} · {self._footer.document}",
             f.regular,
             8,
@@ -75,13 +75,13 @@ class _FooterCanvas(PageCountCanvas):
         self.drawString(
             MARGIN,
             FOOTER_HEIGHT - 5.5 * mm,
-            _fit(f"Generated {self._footer.generated}.", f.regular, 6.5, usable),
+            fit(f"Generated {self._footer.generated}.", f.regular, 6.5, usable),
         )
-        self.drawString(MARGIN, FOOTER_HEIGHT - 8.5 * mm, _fit(VERIFY_NOTE, f.regular, 6.5, usable))
+        self.drawString(MARGIN, FOOTER_HEIGHT - 8.5 * mm, fit(VERIFY_NOTE, f.regular, 6.5, usable))
         self.restoreState()
 
 
-def _fit(text: str, font: str, size: float, width: float) -> str:
+def fit(text: str, font: str, size: float, width: float) -> str:
     """The text, shortened with an ellipsis to fit on one line."""
     if pdfmetrics.stringWidth(text, font, size) <= width:
         return text
