@@ -25,14 +25,21 @@ values, so no write path has to remember to invalidate anything.
 
 The CSRF token in the notifications form is per session, so the cached HTML holds a marker that
 is replaced with the request's own token each time.
+
+For a person whose home has no panels about other people (most people: learners), everything
+else on the page is theirs too, so the *whole page* is kept the same way (`home_page`): keyed
+by the same fingerprint plus what the page frame shows (their name and email, the permissions
+the menu follows, the page templates), rendered afresh whenever a message is waiting.
 """
 
 import datetime
 import hashlib
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.contrib import messages
 from django.core.cache import cache
 from django.db import connection
 from django.template.loader import get_template
@@ -41,11 +48,18 @@ from django.utils.crypto import salted_hmac
 from django.utils.safestring import SafeString, mark_safe
 
 from courses.selectors import learner_home
+from lms.accounts.backends import granted_permissions
 from lms.accounts.roles import roles_of
 from lms.accounts.selectors import HomeData, home_for
+from lms.assets import asset
+from lms.navigation import MENU_TEMPLATE
 
 TRAINING_TEMPLATE = "courses/includes/learner_panels.html"
 RECORD_TEMPLATE = "accounts/includes/record_card.html"
+# The page around the panels, for `home_page`, and the static files it links (their URLs carry
+# a hash of their content, so a deploy that changes one changes the page).
+PAGE_TEMPLATES = ("home.html", "base.html", "includes/messages.html", MENU_TEMPLATE)
+PAGE_ASSETS = ("css/relay.css", "img/relay-mark.svg")
 # Raise when the meaning of the cached HTML changes in a way the fingerprint cannot see.
 VERSION = 1
 CACHE_SECONDS = 24 * 60 * 60
@@ -174,6 +188,10 @@ def _cache_key(user) -> str:
     return f"relay:home-panels:{user.pk}"
 
 
+def _page_key(user) -> str:
+    return f"relay:home-page:{user.pk}"
+
+
 def _render(*, user, on: datetime.date, home: HomeData | None) -> dict[str, str]:
     context = {
         "training": learner_home(user=user, on=on),
@@ -186,6 +204,23 @@ def _render(*, user, on: datetime.date, home: HomeData | None) -> dict[str, str]
     }
 
 
+def _panels(request, fingerprint: Fingerprint, home: HomeData | None) -> dict[str, str]:
+    """The panels' HTML with the CSRF marker in it: cached, or rendered and then cached."""
+    user = request.user
+    cached = cache.get(_cache_key(user))
+    if cached is not None and cached[0] == fingerprint.values:
+        return cached[1]
+    panels = _render(user=user, on=fingerprint.on, home=home)
+    if home_fingerprint(user=user).values == fingerprint.values:
+        cache.set(_cache_key(user), (fingerprint.values, panels), CACHE_SECONDS)
+    return panels
+
+
+def _with_token(html: str, csrf_token: str) -> SafeString:
+    # The templates escaped everything a person wrote; only the marker is replaced.
+    return mark_safe(html.replace(CSRF_MARKER, csrf_token))  # noqa: S308
+
+
 def home_panels(request, *, csrf_token: str, home: HomeData | None = None) -> dict[str, SafeString]:
     """The training panels and record card of the signed-in person, as HTML, with the
     request's `csrf_token` in their forms. `home` is the person's `home_for`, if the caller
@@ -195,14 +230,42 @@ def home_panels(request, *, csrf_token: str, home: HomeData | None = None) -> di
     the one taken before (a write in between could otherwise store newer HTML under an older
     key).
     """
+    fingerprint = home_fingerprint(user=request.user)
+    panels = _panels(request, fingerprint, home)
+    return {name: _with_token(html, csrf_token) for name, html in panels.items()}
+
+
+def home_page(
+    request, *, csrf_token: str, render_page: Callable[[dict[str, SafeString], str], str]
+) -> SafeString:
+    """The whole home page of a person without panels about other people, with the request's
+    `csrf_token`: kept with the panels' fingerprint and what the page frame shows, so a
+    repeated visit renders no template. `render_page(panels, csrf_token)` renders it.
+
+    Never kept while a message waits to be shown (messages are shown once), nor for a
+    superuser (whose menu is everything, not a list of permissions).
+    """
     user = request.user
     fingerprint = home_fingerprint(user=user)
-    cached = cache.get(_cache_key(user))
-    if cached is not None and cached[0] == fingerprint.values:
-        panels = cached[1]
-    else:
-        panels = _render(user=user, on=fingerprint.on, home=home)
-        if home_fingerprint(user=user).values == fingerprint.values:
-            cache.set(_cache_key(user), (fingerprint.values, panels), CACHE_SECONDS)
-    # The templates escaped everything a person wrote; only the marker is replaced.
-    return {name: mark_safe(html.replace(CSRF_MARKER, csrf_token)) for name, html in panels.items()}  # noqa: S308
+    granted = granted_permissions(user)
+    if len(messages.get_messages(request)) or not isinstance(granted, set):
+        panels = _panels(request, fingerprint, None)
+        tokened = {name: _with_token(html, csrf_token) for name, html in panels.items()}
+        return mark_safe(render_page(tokened, csrf_token))  # noqa: S308 - rendered by templates
+    frame = (
+        fingerprint.values,
+        _sources_digest(*(get_template(name).template for name in PAGE_TEMPLATES)),
+        tuple(asset(path) for path in PAGE_ASSETS),
+        user.first_name,
+        user.last_name,
+        user.email,
+        tuple(sorted(granted)),
+    )
+    cached = cache.get(_page_key(user))
+    if cached is not None and cached[0] == frame:
+        return _with_token(cached[1], csrf_token)
+    panels = {name: mark_safe(html) for name, html in _panels(request, fingerprint, None).items()}  # noqa: S308
+    html = render_page(panels, CSRF_MARKER)
+    if home_fingerprint(user=user).values == fingerprint.values:
+        cache.set(_page_key(user), (frame, html), CACHE_SECONDS)
+    return _with_token(html, csrf_token)

@@ -2,7 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import Http404, HttpResponseServerError, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseServerError, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template import loader
@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from lms.accounts.backends import granted_permissions
 from lms.accounts.roles import Role, roles_of
 from lms.accounts.selectors import HomeData, has_people_panels, home_for
-from lms.home import home_panels
+from lms.home import home_page, home_panels
 
 
 @login_required
@@ -25,23 +25,31 @@ def home(request):
     user = request.user
     # One masked token for the whole page (the context processor would mask another).
     csrf_token = get_token(request)
+    granted = granted_permissions(user)  # what `perms` in the template would ask one by one
+
+    def render_page(panels, token, home):
+        context = {
+            "panels": panels,
+            "csrf_token": token,
+            "home": home,
+            "Role": Role,
+            "can_invite": "accounts.invite_staff" in granted,
+            "can_open_admin": "wagtailadmin.access_admin" in granted,
+        }
+        return loader.render_to_string("home.html", context, request)
+
     if has_people_panels(user=user):
         home = home_for(user=user)
         panels = home_panels(request, csrf_token=csrf_token, home=home)
-    else:
-        panels = home_panels(request, csrf_token=csrf_token)
-        # Nothing on the page reads the profile outside the cached record card.
-        home = HomeData(profile=None, roles=roles_of(user))
-    granted = granted_permissions(user)  # what `perms` in the template would ask one by one
-    context = {
-        "panels": panels,
-        "csrf_token": csrf_token,
-        "home": home,
-        "Role": Role,
-        "can_invite": "accounts.invite_staff" in granted,
-        "can_open_admin": "wagtailadmin.access_admin" in granted,
-    }
-    return render(request, "home.html", context)
+        return HttpResponse(render_page(panels, csrf_token, home))
+    # Nothing on the page reads the profile outside the cached record card.
+    home = HomeData(profile=None, roles=roles_of(user))
+    page = home_page(
+        request,
+        csrf_token=csrf_token,
+        render_page=lambda panels, token: render_page(panels, token, home),
+    )
+    return HttpResponse(page)
 
 
 @never_cache

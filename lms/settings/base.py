@@ -159,8 +159,9 @@ AUTHENTICATION_BACKENDS = [
     # Authenticates nobody: reads a person's groups and permissions in one query (first, so
     # that `has_perm` is answered from what it read).
     "lms.accounts.backends.OneQueryPermissionsBackend",
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # Django's and allauth's sign-in, each loading the signed-in person with one raw query.
+    "lms.accounts.backends.RelayModelBackend",
+    "lms.accounts.backends.RelayAuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

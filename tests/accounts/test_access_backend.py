@@ -3,11 +3,19 @@
 import pytest
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
+from django.utils.module_loading import import_string
 
-from lms.accounts.backends import load_access
+from lms.accounts.backends import (
+    LoadsUserInOneRawQuery,
+    OneQueryPermissionsBackend,
+    RelayAuthenticationBackend,
+    RelayModelBackend,
+    load_access,
+)
 from lms.accounts.models import User
 from lms.accounts.roles import Role, roles_of
 from lms.accounts.services import roles_set
+from tests.conftest import sign_in
 from tests.factories import UserFactory
 
 
@@ -86,3 +94,27 @@ def test_granted_permissions_answer_as_has_perm(city, role):
     inactive = _fresh(city.user(role))
     inactive.is_active = False
     assert "accounts.invite_staff" not in granted_permissions(inactive)
+
+
+@pytest.mark.parametrize(
+    "backend", [OneQueryPermissionsBackend, RelayModelBackend, RelayAuthenticationBackend]
+)
+def test_the_signed_in_person_loads_as_model_backend_loads_them(city, backend):
+    expected = ModelBackend().get_user(city.user("learner").pk)
+    loaded = backend().get_user(str(city.user("learner").pk))  # sessions keep the id as text
+    field_names = [field.attname for field in User._meta.concrete_fields]
+    assert [getattr(loaded, name) for name in field_names] == [
+        getattr(expected, name) for name in field_names
+    ]
+    assert loaded.last_login is None or loaded.last_login.tzinfo is not None
+    inactive = UserFactory(is_active=False)
+    assert backend().get_user(inactive.pk) is None
+    assert backend().get_user(10**9) is None
+    assert backend().get_user("not a number") is None
+
+
+def test_allauth_sign_in_records_the_backend_that_loads_in_one_query(city, client):
+    sign_in(client, city.user("learner"))
+    recorded = import_string(client.session["_auth_user_backend"])
+    assert issubclass(recorded, LoadsUserInOneRawQuery)
+    assert client.get("/").status_code == 200

@@ -10,6 +10,7 @@ import re
 from unittest import mock
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
@@ -68,6 +69,7 @@ def cached_home(client: Client, city) -> str:
     """The home, then proof that its panels are now in the cache (so the next load may hit)."""
     page = home(client)
     assert cache.get(f"relay:home-panels:{city.user('learner').pk}") is not None
+    assert cache.get(f"relay:home-page:{city.user('learner').pk}") is not None
     assert _without_tokens(home(client)) == _without_tokens(page)
     return page
 
@@ -347,7 +349,7 @@ def test_a_repeat_visit_is_served_from_the_cache_in_five_queries(
 
 def test_a_change_while_rendering_is_not_cached_under_the_old_state(city, course, learner):
     user = city.user("learner")
-    cache.delete(f"relay:home-panels:{user.pk}")
+    cache.delete_many([f"relay:home-panels:{user.pk}", f"relay:home-page:{user.pk}"])
     render = home_module._render
 
     def render_then_write(**kwargs):
@@ -358,7 +360,37 @@ def test_a_change_while_rendering_is_not_cached_under_the_old_state(city, course
     with mock.patch.object(home_module, "_render", render_then_write):
         home(learner)
     assert cache.get(f"relay:home-panels:{user.pk}") is None
+    assert cache.get(f"relay:home-page:{user.pk}") is None
     assert "Arrived while rendering." in home(learner)
+
+
+# --- The whole page, kept for people without panels about others --------------------------------
+
+
+def test_the_page_frame_follows_the_persons_name_and_permissions(city, course, learner):
+    assert "Welcome, " in (page := cached_home(learner, city))
+    assert ">Team training</a>" not in page
+    user = city.user("learner")
+    user.first_name = "Marisol"
+    user.save()
+    assert "Welcome, Marisol" in cached_home(learner, city)
+    user.user_permissions.add(Permission.objects.get(codename="view_team_progress"))
+    assert ">Team training</a>" in home(learner)
+
+
+def test_a_waiting_message_is_shown_once_on_a_cached_page(city, course, learner):
+    cached_home(learner, city)
+    learner.post("/accounts/logout/")
+    sign_in(learner, city.user("learner"))  # allauth leaves a "signed in" message
+    assert "Successfully signed in" in home(learner)
+    assert "Successfully signed in" not in cached_home(learner, city)
+
+
+def test_people_with_panels_about_others_are_not_served_a_kept_page(city, client_for):
+    supervisor = client_for("supervisor")
+    home(supervisor)
+    home(supervisor)
+    assert cache.get(f"relay:home-page:{city.user('supervisor').pk}") is None
 
 
 def test_people_without_a_profile_get_the_sites_today(db):
