@@ -256,6 +256,29 @@ def certificate_pdf(context: BenchContext) -> Request:
     return request
 
 
+# --- Career pathways (issue 8) ----------------------------------------------------------------
+
+# Three credentials and six months in role; pathways lead into it from outreach and transit
+# roles, and everyone outside the role is a candidate (about 9,000 people at --size 10000).
+READINESS_ROLE = "Community / behavioral health responder (non-licensed)"
+
+
+def readiness_dashboard(context: BenchContext) -> Request:
+    """HR's readiness dashboard for one target role over every person HR may see (the whole
+    city that shares data: at --size 10000, about 10,000 people against 25 roles)."""
+    from certificates.models import JobRole
+
+    role = (
+        JobRole.objects.filter(name=READINESS_ROLE).first()
+        or JobRole.objects.annotate(leading_in=Count("pathways_in"))
+        .order_by("-leading_in", "name")
+        .first()
+    )
+    if role is None:
+        raise BenchmarkError("No job roles in the bench database: was it seeded with seed_demo?")
+    return partial(context.client(as_user=HR).get, f"/careers/readiness/?role={role.pk}")
+
+
 SCENARIOS: dict[str, Scenario] = {
     # Always run: every other scenario's ratio_to_baseline is measured against it.
     BASELINE: get("/bench/baseline/"),
@@ -272,6 +295,8 @@ SCENARIOS: dict[str, Scenario] = {
     "compliance_board": get("/credentials/compliance/", as_user=HR),
     "verify_page": verify_page,
     "certificate_pdf": certificate_pdf,
+    "readiness_dashboard": readiness_dashboard,
+    "my_career": get("/careers/", as_user=LEARNER),
 }
 
 # Run only when named (`--scenarios verify_signoffs_100k`, or `--scenarios all` as `make bench`

@@ -1,6 +1,8 @@
 """Forms of the credential pages. Decision forms carry a hidden `request_key` (see
 `courses.field.forms.KeyedForm`), so a double tap reaches the service with the same key."""
 
+import datetime
+
 from django import forms
 
 from certificates.models import CredentialKind, CredentialType, JobRole
@@ -14,10 +16,27 @@ def _date_input():
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+# Dates asked about ("status on", "ready on") stay well inside the calendar: month arithmetic
+# near years 1 and 9999 would leave it.
+EARLIEST_DAY = datetime.date(1900, 1, 1)
+LATEST_DAY = datetime.date(2199, 12, 31)
+
+
+def within_calendar(day: datetime.date | None) -> datetime.date | None:
+    if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise forms.ValidationError(
+            f"Give a date between {EARLIEST_DAY:%Y} and {LATEST_DAY:%Y}, as YYYY-MM-DD."
+        )
+    return day
+
+
 class StatusOnForm(forms.Form):
     """`?on=YYYY-MM-DD`: every status as it will be (or was) on that day."""
 
     on = forms.DateField(label="Status on", widget=_date_input(), required=False)
+
+    def clean_on(self):
+        return within_calendar(self.cleaned_data["on"])
 
 
 class RecordForm(KeyedForm):

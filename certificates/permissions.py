@@ -213,3 +213,59 @@ def ensure_can_generate_certificates(*, user, organisation) -> None:
             rule="You cannot generate certificates for this organisation.",
             target=f"organisation:{organisation.pk}",
         )
+
+
+# --- Career pathways and readiness --------------------------------------------------------------
+
+
+def can_view_readiness(*, user) -> bool:
+    """HR's readiness dashboard: holders of `view_readiness` (HR city-wide, supervisors for
+    the people they may see)."""
+    return user.is_authenticated and user.has_perm("certificates.view_readiness")
+
+
+def ensure_can_view_readiness(*, user) -> None:
+    if not can_view_readiness(user=user):
+        raise _denied(
+            actor=user, rule="You cannot see readiness for city roles.", target="careers:readiness"
+        )
+
+
+def can_view_person_readiness(*, viewer, profile: StaffProfile) -> bool:
+    """A person's readiness for a role: the person themself, and holders of `view_readiness`
+    who may see the person's staff record (a contracted organisation's people only where it
+    shares data with the city)."""
+    if not viewer.is_authenticated:
+        return False
+    if viewer.pk == profile.user_id:
+        return True
+    return can_view_readiness(user=viewer) and can_view_staff(viewer=viewer, profile=profile)
+
+
+def ensure_can_view_person_readiness(*, viewer, profile: StaffProfile) -> None:
+    if not can_view_person_readiness(viewer=viewer, profile=profile):
+        raise _denied(
+            actor=viewer,
+            rule="You cannot see this person's readiness.",
+            target=f"user:{profile.user_id}",
+        )
+
+
+def can_view_career_interest(*, user) -> bool:
+    """Who said they are interested in which role: HR only (`view_career_interest`), never a
+    supervisor, so saying it cannot count against anyone in their own team."""
+    return user.is_authenticated and user.has_perm("certificates.view_career_interest")
+
+
+def can_state_career_interest(*, user) -> bool:
+    """Every staff member may say which roles interest them."""
+    return user.is_authenticated and StaffProfile.objects.filter(user=user).exists()
+
+
+def ensure_can_state_career_interest(*, user) -> None:
+    if not can_state_career_interest(user=user):
+        raise _denied(
+            actor=user,
+            rule="Only staff members can say which roles interest them.",
+            target="careers:interest",
+        )

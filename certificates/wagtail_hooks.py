@@ -1,22 +1,93 @@
 """HR edits the job-role catalogue and the credential types in the Wagtail admin."""
 
+from django.contrib import messages
+from django.contrib.admin.utils import quote
+from django.db.models import ProtectedError
+from django.shortcuts import redirect
 from wagtail import hooks
+from wagtail.admin.panels import ObjectList
+from wagtail.admin.views.generic.models import DeleteView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from lms.accounts.models import Invitation
+
+from .admin_forms import JobRoleForm
 from .models import CredentialType, JobRole
 
 
+def _count(number: int, noun: str, plural: str = "") -> str:
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
+class JobRoleDeleteView(DeleteView):
+    """Deleting a role is refused while anyone holds it or an invitation names it (both point
+    at it with PROTECT): a clear message on the role's edit page, never an error page. A role
+    nobody holds goes with its requirements, pathways and career interests, as the
+    confirmation says."""
+
+    def holders(self) -> str:
+        staff = self.object.staff.count()
+        invitations = Invitation.objects.filter(job_role=self.object).count()
+        parts = []
+        if staff:
+            parts.append(f"{_count(staff, 'staff member')} {'holds' if staff == 1 else 'hold'} it")
+        if invitations:
+            verb = "names" if invitations == 1 else "name"
+            parts.append(f"{_count(invitations, 'invitation')} {verb} it")
+        return " and ".join(parts)
+
+    def refuse(self, holders: str):
+        messages.error(
+            self.request,
+            f"“{self.object}” cannot be deleted: {holders}. Move them to another role first, "
+            "or keep the role.",
+        )
+        return redirect(self.edit_url_name, quote(self.object.pk))
+
+    def get(self, request, *args, **kwargs):
+        holders = self.holders()
+        if holders:
+            return self.refuse(holders)
+        return super().get(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        holders = self.holders()
+        if holders:
+            return self.refuse(holders)
+        try:
+            return super().form_valid(form)
+        except ProtectedError:
+            return self.refuse("other records point at it")
+
+    @property
+    def confirmation_message(self):
+        role = self.object
+        pathways = role.pathways_out.count() + role.pathways_in.count()
+        return (
+            f"Delete the role “{role}”? "
+            f"Its {_count(role.credential_requirements.count(), 'credential requirement')}, "
+            f"{_count(pathways, 'pathway')} and "
+            f"{_count(role.interested.count(), 'career interest')} are deleted with it."
+        )
+
+
 class JobRoleViewSet(ModelViewSet):
+    """The form is the model's `panels` (the role, its requirements, and the two inline
+    panels: credentials required or preferred, pathways from this role), checked as a whole by
+    `JobRoleForm` (no duplicate credential, no retired type, a sound career map)."""
+
     model = JobRole
     icon = "group"
     menu_label = "Job roles"
     menu_order = 210
     add_to_admin_menu = True
-    list_display = ["name", "onet_soc_code", "soc_verified"]
-    search_fields = ["name", "onet_soc_code"]
-    form_fields = ["name", "onet_soc_code", "soc_verified", "description"]
+    edit_handler = ObjectList(JobRole.panels, base_form_class=JobRoleForm)
+    delete_view_class = JobRoleDeleteView
+    list_display = ["name", "onet_soc_code", "department", "pay_grade"]
+    search_fields = ["name", "onet_soc_code", "department", "pay_grade"]
+    ordering = ["name"]
 
 
 @hooks.register("register_admin_viewset")
@@ -55,7 +126,7 @@ class CredentialTypeViewSet(ModelViewSet):
         "expiry_rule",
         "active",
     ]
-    list_filter = ["kind", "expiry_rule", "active", "qualifies_fto", "required_for_roles"]
+    list_filter = ["kind", "expiry_rule", "active", "qualifies_fto"]
     search_fields = ["name", "slug", "issuer"]
     ordering = ["name"]
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from lms.accounts.models import Organisation, StaffProfile
 from lms.accounts.permissions import can_view_staff
+from lms.spreadsheets import safe_cell
 
 from . import selectors
 from .content import quiz_spec
@@ -278,10 +279,10 @@ def _grid_csv(request, program, assignments):
                 a = row.assignment
                 yield writer.writerow(
                     [
-                        _csv_safe(a.user.display_name),
-                        _csv_safe(a.user.email),
-                        _csv_safe(row.profile.employee_id),
-                        _csv_safe(row.profile.organisation.name),
+                        safe_cell(a.user.display_name),
+                        safe_cell(a.user.email),
+                        safe_cell(row.profile.employee_id),
+                        safe_cell(row.profile.organisation.name),
                         a.assigned_on.isoformat(),
                         a.due_on.isoformat(),
                         a.completed_at.date().isoformat() if a.completed_at else "",
@@ -292,11 +293,6 @@ def _grid_csv(request, program, assignments):
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="progress-{program.slug}.csv"'
     return response
-
-
-def _csv_safe(value: str) -> str:
-    """Neutralise spreadsheet formulas in user-typed text."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 @login_required

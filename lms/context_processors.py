@@ -11,6 +11,7 @@ PERMISSION_ITEMS = (
     ("Field approvals", "field:supervise", "courses.approve_field_phases"),
     ("Verify credentials", "credentials:verification_queue", "accounts.verify_credentials"),
     ("Compliance", "credentials:compliance", "certificates.view_compliance"),
+    ("Readiness", "careers:dashboard", "certificates.view_readiness"),
     ("Team training", "courses:team", "courses.view_team_progress"),
     ("Protocols", "courses:team_protocols", "courses.view_protocol_compliance"),
     ("Invitations", "accounts:invitation_list", "accounts.invite_staff"),
@@ -28,6 +29,7 @@ def navigation(request):
     if Role.LEARNER in roles:
         items.append(("Field training", url("field:mine")))
     items.append(("Credentials", url("credentials:mine")))
+    items.append(("Career", url("careers:mine")))
     if Role.FTO in roles or any(perm in granted for perm in PEOPLE_PERMISSIONS):
         items.append(("People", url("accounts:staff_list")))
     items.extend((label, url(name)) for label, name, perm in PERMISSION_ITEMS if perm in granted)

@@ -281,6 +281,21 @@ MATRIX: dict[str, Row] = {
         roles(FORBIDDEN, anonymous=LOGIN, supervisor=OK, hr=OK, admin=OK, other_org=OK)
     ),
     "credentials:ce": Row(roles(OK, anonymous=LOGIN)),
+    # --- Career pathways and readiness (the target role is nobody's own) ---
+    "careers:mine": Row(roles(OK, anonymous=LOGIN)),
+    "careers:roles": Row(roles(OK, anonymous=LOGIN)),
+    "careers:role": Row(roles(OK, anonymous=LOGIN)),
+    "careers:interest": Row(
+        roles(NOT_ALLOWED, anonymous=LOGIN), post=roles(BAD_REQUEST, anonymous=LOGIN)
+    ),
+    "careers:dashboard": Row(
+        roles(FORBIDDEN, anonymous=LOGIN, supervisor=OK, hr=OK, admin=OK, other_org=OK)
+    ),
+    # The person is the department's learner: they see their own; the FTO sees them but does
+    # not assess readiness; people who cannot see them at all get a 404.
+    "careers:person": Row(
+        roles(OK, anonymous=LOGIN, fto=FORBIDDEN, author=NOT_FOUND, other_org=NOT_FOUND)
+    ),
     "credentials:ce_new": Row(roles(OK, anonymous=LOGIN), post=roles(BAD_REQUEST, anonymous=LOGIN)),
     "credentials:preferences": Row(
         roles(OK, anonymous=LOGIN), post=roles(BAD_REQUEST, anonymous=LOGIN)
@@ -333,8 +348,10 @@ MATRIX: dict[str, Row] = {
     # Wagtail turns an author away from what they may not edit by sending them to the dashboard.
     **{
         name: Row(roles(DENIED, anonymous=LOGIN, author=REDIRECT, hr=REDIRECT, admin=OK))
-        for name in ["wagtailusers_users:index", "organisations:index", "job-roles:index"]
+        for name in ["wagtailusers_users:index", "organisations:index"]
     },
+    # HR keeps the role catalogue (requirements and pathways) in the admin.
+    "job-roles:index": Row(roles(DENIED, anonymous=LOGIN, author=REDIRECT, hr=OK, admin=OK)),
     "cms/failwhale/": Row(everyone(NOT_FOUND)),
     "django-admin/*": Row(roles(DENIED, admin=ALLOWED)),
     # Records with history are never deleted, and the audit log is written only by services.
@@ -631,6 +648,19 @@ def _paths(city):
         ),
         "accounts:invitation_accept": issued.path,
         **_document_paths(city),
+        **_career_paths(city),
+    }
+
+
+def _career_paths(city) -> dict[str, str]:
+    from tests.factories.certificates import JobRoleFactory, pathway
+
+    target = JobRoleFactory(name="Senior community responder")
+    pathway(city.learner.job_role, target)
+    return {
+        "careers:role": reverse("careers:role", args=[target.pk]),
+        "careers:interest": reverse("careers:interest", args=[target.pk]),
+        "careers:person": reverse("careers:person", args=[target.pk, city.learner.pk]),
     }
 
 

@@ -19,7 +19,14 @@ import hashlib
 import uuid
 
 from certificates.expiry import Status, valid_until
-from certificates.models import Credential, CredentialKind, CredentialState, Verification
+from certificates.models import (
+    Credential,
+    CredentialKind,
+    CredentialState,
+    JobRole,
+    RequirementLevel,
+    Verification,
+)
 from certificates.services.earning import credential_status
 
 from . import jwt, keys, status
@@ -69,7 +76,11 @@ def _criteria(credential: Credential) -> str:
 
 def _alignments(credential: Credential) -> list[dict]:
     alignments = []
-    for role in credential.credential_type.required_for_roles.all():
+    roles = JobRole.objects.filter(
+        credential_requirements__credential_type=credential.credential_type_id,
+        credential_requirements__level=RequirementLevel.REQUIRED,
+    )
+    for role in roles:
         if not role.onet_soc_code:
             continue
         alignment = {

@@ -16,7 +16,15 @@ from .renewal import (
     ReminderKind,
     ReminderPreference,
 )
-from .roles import JobRole, onet_soc_validator
+from .roles import (
+    CareerInterest,
+    JobRole,
+    Pathway,
+    PathwayKind,
+    RequirementLevel,
+    RoleCredential,
+    onet_soc_validator,
+)
 from .types import (
     CredentialKind,
     CredentialRequirement,
@@ -29,6 +37,7 @@ __all__ = [
     "BatchStatus",
     "CESource",
     "CalendarFeed",
+    "CareerInterest",
     "CertificateBatch",
     "CertificateBranding",
     "CertificateDocument",
@@ -43,10 +52,14 @@ __all__ = [
     "DecisionKind",
     "ExpiryRule",
     "JobRole",
+    "Pathway",
+    "PathwayKind",
     "Reminder",
     "ReminderKind",
     "ReminderPreference",
     "RequirementKind",
+    "RequirementLevel",
+    "RoleCredential",
     "SigningKey",
     "Verification",
     "onet_soc_validator",

@@ -67,9 +67,6 @@ class CredentialType(ClusterableModel):
     renewal_field_observations = models.PositiveSmallIntegerField(
         default=0, help_text="Satisfactory field observations needed in the cycle to renew."
     )
-    required_for_roles = models.ManyToManyField(
-        "certificates.JobRole", blank=True, related_name="required_credentials"
-    )
     qualifies_fto = models.BooleanField(
         "qualifies a field training officer",
         default=False,
@@ -108,7 +105,6 @@ class CredentialType(ClusterableModel):
             ],
             heading="Renewal requirement",
         ),
-        FieldPanel("required_for_roles"),
         FieldPanel("qualifies_fto"),
         FieldPanel("active"),
     ]

@@ -13,6 +13,8 @@ from certificates.models import (
     Credential,
     CredentialState,
     CredentialType,
+    RequirementLevel,
+    RoleCredential,
     Verification,
 )
 from certificates.services.earning import credential_status
@@ -54,13 +56,14 @@ class Gap:
 
 def required_types_by_role(role_ids=None) -> dict[int, list[tuple[int, str]]]:
     """Job role id -> [(credential type id, name)] of the active types it requires (one query)."""
-    through = CredentialType.required_for_roles.through
-    rows = through.objects.filter(credentialtype__active=True)
+    rows = RoleCredential.objects.filter(
+        level=RequirementLevel.REQUIRED, credential_type__active=True
+    )
     if role_ids is not None:
-        rows = rows.filter(jobrole_id__in=role_ids)
+        rows = rows.filter(role_id__in=role_ids)
     required: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for role_id, type_id, name in rows.order_by("credentialtype__name").values_list(
-        "jobrole_id", "credentialtype_id", "credentialtype__name"
+    for role_id, type_id, name in rows.order_by("credential_type__name").values_list(
+        "role_id", "credential_type_id", "credential_type__name"
     ):
         required[role_id].append((type_id, name))
     return required

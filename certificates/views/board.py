@@ -13,6 +13,7 @@ from certificates.forms import ComplianceFilterForm
 from certificates.models import JobRole
 from certificates.services.exports import export_record
 from lms.accounts.models import Organisation, StaffProfile
+from lms.spreadsheets import safe_cell
 
 QUEUE_PAGE_SIZE = 50
 BOARD_LIST_LIMIT = 100  # rows shown per list; the CSV has them all
@@ -70,13 +71,6 @@ def compliance(request):
     )
 
 
-def csv_safe(value) -> str:
-    """Neutralise spreadsheet formulas: a cell starting with = + - @ (or a tab or carriage
-    return) is prefixed with an apostrophe."""
-    value = "" if value is None else str(value)
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 CSV_HEADER = [
     "Name",
     "Email",
@@ -112,7 +106,7 @@ def _board_csv(board: selectors.Board) -> HttpResponse:
         lacking = board.gaps.get(row.profile.pk, [])
         writer.writerow(
             [
-                csv_safe(value)
+                safe_cell(value)
                 for value in [
                     *person(row.profile),
                     card.credential.title,
@@ -129,7 +123,7 @@ def _board_csv(board: selectors.Board) -> HttpResponse:
                 continue  # already listed above with its status
             writer.writerow(
                 [
-                    csv_safe(value)
+                    safe_cell(value)
                     for value in [*person(row.profile), gap.name, gap.reason, "", "", "yes"]
                 ]
             )

@@ -1,5 +1,6 @@
 """People and organisations."""
 
+import datetime
 import uuid
 import zoneinfo
 
@@ -151,6 +152,11 @@ class StaffProfile(models.Model):
         blank=True,
     )
     hire_date = models.DateField()
+    job_role_since = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When the person moved into their current job role; empty: since hire.",
+    )
     status = models.CharField(
         max_length=20, choices=StaffStatus.choices, default=StaffStatus.TRAINEE
     )
@@ -192,6 +198,11 @@ class StaffProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user.display_name} ({self.organisation})"
+
+    @property
+    def in_role_since(self) -> datetime.date:
+        """The first day in the current job role (the hire date unless they moved since)."""
+        return self.job_role_since or self.hire_date
 
     def clean(self) -> None:
         if self.supervisor_id and self.supervisor_id == self.user_id:

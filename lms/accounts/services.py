@@ -274,8 +274,11 @@ def staff_change_job_role(
     ensure_can_manage_roles(actor=actor, target=profile.user)
     with transaction.atomic():
         before = profile.job_role.name if profile.job_role else ""
+        changed = job_role != profile.job_role
         profile.job_role = job_role
-        profile.save(update_fields=["job_role"])
+        if changed:
+            profile.job_role_since = on
+        profile.save(update_fields=["job_role", "job_role_since"])
         audit_record(
             action=AuditAction.ROLES_CHANGED,
             actor=actor,

@@ -19,6 +19,7 @@ class AuditAction(models.TextChoices):
     EXPORTED = "exported", "Data exported"
     KEY_ROTATED = "key_rotated", "Signing key added"
     KEY_RETIRED = "key_retired", "Signing key retired"
+    CAREER_INTEREST = "career_interest", "Career interest changed"
 
 
 class AuditEvent(models.Model):

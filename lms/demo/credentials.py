@@ -6,7 +6,8 @@ catalog fields become type settings). Holdings are planned per person from a `ra
 seeded with the person's email, dated from `today`: the credentials their job role requires (or,
 where it requires none, one or two it recommends), an FTO's qualifying course, in a realistic mix
 of active, in the renewal window, in grace, expired, awaiting verification and renewed with
-history.
+history; and for some, the credentials of a next role on their career pathways (planned by
+`careers.career_plan` from a random source of its own, so everything else stays the same).
 
 Everything happens in one time line, in time order, so the decision chain reads forward in time.
 The named people (the demo logins and the field-training people) go through the credential
@@ -49,6 +50,7 @@ from certificates.models import (
     DecisionKind,
     JobRole,
     RequirementKind,
+    RoleCredential,
     Verification,
 )
 from certificates.services import ce, earning, external, lifecycle
@@ -66,6 +68,8 @@ from lms.accounts.models import Organisation, StaffProfile, User
 from lms.storage import PrivateStorage
 from lms.uploads import evidence_from_upload
 
+from .careers import Network, career_plan, career_rng, next_role_credentials
+from .careers import network as career_network
 from .curriculum import CBO_LEARNER, FTO, LEARNER, SUPERVISOR
 from .field import FIELD_PEOPLE
 from .people import DEMO_RANDOM_SEED
@@ -209,7 +213,10 @@ def seed_credential_types(
             slug=type_slug(row["id"]), defaults=type_fields(row)
         )
         if was_created:
-            credential_type.required_for_roles.set(required.get(row["id"], []))
+            RoleCredential.objects.bulk_create(
+                RoleCredential(role=role, credential_type=credential_type)
+                for role in required.get(row["id"], [])
+            )
         types[row["id"]] = credential_type
         created += was_created
     pages = {
@@ -584,18 +591,38 @@ def seed_bulk_holders(
     verifiers: Mapping[bool, User],
     today: datetime.date,
     timeline: Timeline,
+    network: Network | None = None,
 ) -> None:
     """Credentials, evidence and CE entries of `holders` written in bulk; their decisions go
     into the time line. `verifiers[shares]` is who verified (HR for organisations that share
-    their people with the city, the administrator otherwise)."""
+    their people with the city, the administrator otherwise). With the career `network`, some
+    also hold the credentials of a next role (see `careers.career_plan`)."""
     storage = EvidenceWriter()
     recent = today - datetime.timedelta(days=RECENT_HIRE_DAYS)
     plans: list[tuple[Holder, Instance, random.Random]] = []
     ce_entries: list[ContinuingEducation] = []
+
+    def hold(holder: Holder, type_id: str, outcome: str, rng: random.Random) -> None:
+        t = types[type_id]
+        instances = plan_instances(t, type_id, outcome, rng=rng, today=today)
+        time_records(
+            instances,
+            hire_date=holder.profile.hire_date,
+            today=today,
+            zone=holder.organisation.zone,
+            rng=rng,
+            pending=outcome in (PENDING, PENDING_RENEWAL),
+        )
+        plans.extend((holder, instance, rng) for instance in instances)
+        if t.renewal_ce_hours:
+            ce_entries.extend(
+                _ce_entries(holder, t, instances[-1], rng=rng, today=today, storage=storage)
+            )
+
     for holder in holders:
         rng = _person_rng(holder.user.email)
-        zone = holder.organisation.zone
-        for type_id in holdings_for(holder.role_id, fto=holder.fto, roles=roles, rng=rng):
+        held = holdings_for(holder.role_id, fto=holder.fto, roles=roles, rng=rng)
+        for type_id in held:
             t = types[type_id]
             if t.validity_months is None:
                 outcome = PENDING if rng.random() < NEVER_EXPIRES_PENDING else ACTIVE
@@ -604,20 +631,25 @@ def seed_bulk_holders(
                 outcome = rng.choices(OUTCOMES, mix)[0]
             if outcome in (RENEWED, PENDING_RENEWAL) and holder.profile.hire_date > recent:
                 outcome = ACTIVE  # too new to have recorded two instances one after the other
-            instances = plan_instances(t, type_id, outcome, rng=rng, today=today)
-            time_records(
-                instances,
+            hold(holder, type_id, outcome, rng)
+        if network is not None:
+            # The credentials of a next role (`careers.py`), from a random source of their own
+            # so that everything above stays as it was.
+            plan = career_plan(
+                holder.user.email,
+                holder.role_id,
+                status=holder.profile.status,
                 hire_date=holder.profile.hire_date,
                 today=today,
-                zone=zone,
-                rng=rng,
-                pending=outcome in (PENDING, PENDING_RENEWAL),
+                network=network,
             )
-            plans.extend((holder, instance, rng) for instance in instances)
-            if t.renewal_ce_hours:
-                ce_entries.extend(
-                    _ce_entries(holder, t, instances[-1], rng=rng, today=today, storage=storage)
-                )
+            extra_rng = career_rng(holder.user.email)
+            for type_id, outcome in next_role_credentials(
+                plan, held=held, network=network, rng=extra_rng
+            ):
+                if outcome == EXPIRED and types[type_id].validity_months is None:
+                    outcome = PENDING  # a credential that never expires: awaiting verification
+                hold(holder, type_id, outcome, extra_rng)
     by_level = [
         [p for p in plans if p[1].renews is None],
         [p for p in plans if p[1].renews is not None],
@@ -1086,6 +1118,7 @@ def seed_credentials(
             verifiers={True: hr, False: admin},
             today=today,
             timeline=timeline,
+            network=career_network(catalog),
         )
         schedule_earned(types, timeline=timeline, holders={h.user.pk for h in holders})
         timeline.run()

@@ -35,6 +35,7 @@ from lms.accounts.models import (
 from lms.accounts.roles import ROLE_DEFINITIONS, Role
 from lms.accounts.services import _apply_roles
 
+from .careers import seed_careers
 from .catalog import load_catalog, organisation_specs
 from .credentials import seed_credentials
 from .curriculum import CurriculumSummary, seed_curriculum
@@ -359,6 +360,7 @@ def seed_city(
         # After the field training: its history was signed under the FTO role, and every FTO's
         # qualifying credential is dated before it began (see `credentials.py`).
         seed_credentials(catalog, job_roles=job_roles, today=today, stdout=stdout)
+        seed_careers(catalog, job_roles=job_roles, today=today, stdout=stdout)
     slugs = list(organisations)
     staff = StaffProfile.objects.filter(organisation__slug__in=slugs).order_by()
     summary = SeedSummary(

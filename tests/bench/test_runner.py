@@ -35,6 +35,8 @@ DEFAULT_SCENARIOS = [
     "compliance_board",
     "verify_page",
     "certificate_pdf",
+    "readiness_dashboard",
+    "my_career",
 ]
 
 

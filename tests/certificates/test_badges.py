@@ -28,6 +28,7 @@ from tests.factories.certificates import (
     CredentialTypeFactory,
     JobRoleFactory,
     record_external,
+    require,
     verify,
 )
 
@@ -44,9 +45,7 @@ DURING = datetime.datetime(2027, 3, 1, 12, tzinfo=datetime.UTC)
 def held(city, *, issued_on=ISSUED, expires_on=EXPIRES):
     """A verified external credential of the department's learner, aligned to a job role."""
     credential_type = CredentialTypeFactory(description="Adult, child and infant CPR and AED.")
-    credential_type.required_for_roles.add(
-        JobRoleFactory(name="Community responder", onet_soc_code="21-1094.00")
-    )
+    require(JobRoleFactory(name="Community responder", onet_soc_code="21-1094.00"), credential_type)
     credential = record_external(
         holder=city.user("learner"),
         credential_type=credential_type,

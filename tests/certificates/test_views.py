@@ -33,6 +33,7 @@ from tests.factories.certificates import (
     pdf_bytes,
     png_bytes,
     record_external,
+    require,
     verify,
 )
 
@@ -486,8 +487,7 @@ def board_state(city, cpr, today):
     expires in 20 days; the sharing CBO's learner has one in grace."""
     hr = city.user("hr")
     naloxone = CredentialTypeFactory(name="Naloxone administration", slug="naloxone")
-    cpr.required_for_roles.add(city.learner.job_role)
-    naloxone.required_for_roles.add(city.learner.job_role)
+    require(city.learner.job_role, cpr, naloxone)
     held(
         holder=city.user("learner"),
         credential_type=cpr,
@@ -575,7 +575,7 @@ def test_compliance_board_runs_constant_queries(
     city, cpr, today, client_for, django_assert_max_num_queries
 ):
     client = client_for("hr")
-    cpr.required_for_roles.add(city.learner.job_role)
+    require(city.learner.job_role, cpr)
     with django_assert_max_num_queries(11):
         assert client.get("/credentials/compliance/").status_code == 200
     hr = city.user("hr")
@@ -718,7 +718,7 @@ def test_ical_escaping_and_folding():
 
 
 def test_staff_detail_shows_the_supervisor_whether_the_person_is_qualified(city, client_for, cpr):
-    cpr.required_for_roles.add(city.learner.job_role)
+    require(city.learner.job_role, cpr)
     url = f"/people/{city.learner.pk}/"
     body = client_for("supervisor").get(url).content.decode()
     assert "Not qualified for their role" in body

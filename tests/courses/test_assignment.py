@@ -78,6 +78,14 @@ def test_moving_into_a_role_assigns_its_programs(city, responder_program):
 
     assignment = _open(city.user("learner"), dispatch).get()
     assert assignment.assigned_on == moved_on
+    # Time in the new role counts from the move (career readiness reads it).
+    city.learner.refresh_from_db()
+    assert city.learner.in_role_since == moved_on
+    accounts.staff_change_job_role(
+        actor=city.user("admin"), profile=city.learner, job_role=dispatcher, on=TODAY
+    )
+    city.learner.refresh_from_db()
+    assert city.learner.job_role_since == moved_on  # the same role again: no new start
     assert assignment.due_on == datetime.date(2027, 2, 21)
     assert _open(city.user("learner")).count() == 2  # the old role's program stays
     assert Notification.objects.filter(

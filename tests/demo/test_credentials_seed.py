@@ -21,6 +21,7 @@ from certificates.models import (
     CredentialType,
     DecisionKind,
     ExpiryRule,
+    JobRole,
     Verification,
 )
 from certificates.services.decisions import decisions_verify_chain
@@ -90,8 +91,8 @@ def test_types_map_the_catalog(seeded):
     assert fto.qualifies_fto
     assert fto.renewal_field_observations == 10
     assert list(CredentialType.objects.filter(qualifies_fto=True)) == [fto]
-    responder = CredentialType.objects.get(slug="aha-bls").required_for_roles
-    assert responder.filter(name__startswith="Community / behavioral health responder").exists()
+    requiring = JobRole.objects.filter(credential_requirements__credential_type__slug="aha-bls")
+    assert requiring.filter(name__startswith="Community / behavioral health responder").exists()
 
 
 def test_type_fields_are_valid_for_every_catalog_row():

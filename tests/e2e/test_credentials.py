@@ -18,7 +18,7 @@ from tests.e2e.test_sign_in import (
     submit_code,
     submit_password,
 )
-from tests.factories.certificates import CredentialTypeFactory, pdf_bytes
+from tests.factories.certificates import CredentialTypeFactory, pdf_bytes, require
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 PHONE_ONLY = (("phone", PHONE),)
@@ -28,8 +28,9 @@ def test_learner_records_an_external_credential_and_hr_verifies_it(page: Page, e
     CredentialTypeFactory(
         name="CPR/BLS provider", slug="cpr-bls", issuer="American Heart Association"
     )
-    CredentialTypeFactory(name="Naloxone administration", slug="naloxone").required_for_roles.add(
-        e2e_city.learner.job_role
+    require(
+        e2e_city.learner.job_role,
+        CredentialTypeFactory(name="Naloxone administration", slug="naloxone"),
     )
     today = e2e_city.department.today()
     issued = today - datetime.timedelta(days=20)

@@ -6,7 +6,15 @@ import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from certificates.models import CredentialKind, CredentialType, JobRole
+from certificates.models import (
+    CredentialKind,
+    CredentialType,
+    JobRole,
+    Pathway,
+    PathwayKind,
+    RequirementLevel,
+    RoleCredential,
+)
 from certificates.services import external
 from lms.uploads import evidence_from_upload
 
@@ -19,6 +27,14 @@ class JobRoleFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Community responder {n}")
     onet_soc_code = "21-1094.00"
     soc_verified = True
+
+
+def require(role: JobRole, *credential_types, level: str = RequirementLevel.REQUIRED) -> None:
+    """`role` requires (or prefers) each of `credential_types`."""
+    RoleCredential.objects.bulk_create(
+        RoleCredential(role=role, credential_type=credential_type, level=level)
+        for credential_type in credential_types
+    )
 
 
 # --- Credentials: types are reference data; held credentials come from the services. ----------
@@ -91,3 +107,8 @@ def verify(*, credential, actor, verified: bool = True, reason: str = ""):
         reason=reason,
         request_key=uuid.uuid4(),
     )
+
+
+def pathway(from_role: JobRole, to_role: JobRole, kind: str = PathwayKind.PROGRESSIVE, notes=""):
+    """An edge of the career map (HR's admin form checks the map; tests set it directly)."""
+    return Pathway.objects.create(from_role=from_role, to_role=to_role, kind=kind, notes=notes)
