@@ -189,6 +189,14 @@ def certificate_organisations(*, user):
     (`view_all_staff`)."""
     if not can_view_compliance(user=user):
         return Organisation.objects.none()
+    return organisations_in_reach(user=user)
+
+
+def organisations_in_reach(*, user):
+    """The organisations whose staff `user` sees as a whole, by their permissions alone (no
+    scan of the staff): all (`view_all_staff`); city departments and the contracted
+    organisations that share data (`view_city_staff`); their own (`view_organisation_staff`).
+    People seen one by one (supervised, field-trained) do not bring their organisation in."""
     if user.has_perm("accounts.view_all_staff"):
         return Organisation.objects.all()
     rule = Q(pk__in=[])

@@ -28,7 +28,7 @@ from certificates.selectors.readiness_board import (
 )
 from certificates.selectors.readiness_person import person_readiness
 from certificates.services.exports import export_record
-from lms.accounts.models import Organisation, StaffProfile
+from lms.accounts.models import StaffProfile
 from lms.accounts.permissions import can_view_staff
 from lms.spreadsheets import csv_response, xlsx_response
 
@@ -52,7 +52,7 @@ def _today(user) -> datetime.date:
 
 class DashboardForm(forms.Form):
     """The dashboard's GET form. Choices come from lists the view reads once (the roles, the
-    organisations of the people the viewer may see), so an unknown or invisible id, or one
+    organisations in the viewer's reach), so an unknown or out-of-reach id, or one
     that is not a number, is a form error rather than an empty list."""
 
     role = forms.TypedChoiceField(
@@ -130,9 +130,8 @@ def dashboard(request):
     shows_interest = permissions.can_view_career_interest(user=request.user)
     today = _today(request.user)
     roles = list(JobRole.objects.order_by("name"))
-    visible = StaffProfile.objects.visible_to(request.user).current()
     organisations = list(
-        Organisation.objects.filter(pk__in=visible.values("organisation_id"))
+        permissions.organisations_in_reach(user=request.user)
         .order_by("name")
         .values_list("pk", "name")
     )
