@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from certificates.models import PathwayKind
+
 WIDTH = 340
 NODE_X = 46
 NODE_W = WIDTH - 2 * NODE_X  # 248
@@ -34,8 +36,12 @@ NAME_SIZE = 14
 LINE_HEIGHT = NAME_SIZE + 3
 
 SOLID, DASHED = "", "6 4"
-COLOURS = {"progressive": "#0b5563", "lateral": "#8a5a00"}
-KIND_WORDS = {"progressive": "Progressive", "lateral": "Lateral"}
+COLOURS = {PathwayKind.PROGRESSIVE: "#0b5563", PathwayKind.LATERAL: "#8a5a00"}
+
+
+def _kind(value: str) -> PathwayKind:
+    """The edge's kind (an unknown value draws as progressive, the solid line)."""
+    return PathwayKind(value) if value in PathwayKind.values else PathwayKind.PROGRESSIVE
 
 
 class Edge(Protocol):
@@ -210,8 +216,9 @@ def _name_lines(name: str, box: Box, *, first_y: float, weight: str, lines: int)
 
 
 def _node(edge: Edge, box: Box, direction: str) -> str:
-    kind = edge.kind if edge.kind in KIND_WORDS else "progressive"
-    words = KIND_WORDS[kind] + (" move to this role" if direction == "in" else " move from here")
+    kind = _kind(edge.kind)
+    dash = SOLID if kind == PathwayKind.PROGRESSIVE else DASHED
+    words = kind.label + (" move to this role" if direction == "in" else " move from here")
     parts = [
         f'<g class="pathway-edge pathway-edge--{kind}" data-direction="{direction}" '
         f'data-role="{edge.role_id}" data-kind="{escape(edge.kind)}">',
@@ -219,7 +226,7 @@ def _node(edge: Edge, box: Box, direction: str) -> str:
         f'tabindex="-1">',
         f'<rect x="{_fmt(box.x)}" y="{_fmt(box.y)}" width="{_fmt(box.width)}" '
         f'height="{_fmt(box.height)}" rx="8" fill="#ffffff" stroke="{COLOURS[kind]}" '
-        f'stroke-width="1.5" stroke-dasharray="{SOLID if kind == "progressive" else DASHED}"/>',
+        f'stroke-width="1.5" stroke-dasharray="{dash}"/>',
         *_name_lines(edge.role_name, box, first_y=box.y + 20, weight="600", lines=NAME_LINES),
         f'<text x="{_fmt(box.x + 10)}" y="{_fmt(box.y + box.height - 9)}" font-size="12" '
         f'fill="{COLOURS[kind]}">{escape(words)}</text>',
@@ -229,9 +236,9 @@ def _node(edge: Edge, box: Box, direction: str) -> str:
 
 
 def _line(line: Line, kind: str, pointing: int, tip_x: float) -> str:
-    kind = kind if kind in KIND_WORDS else "progressive"
+    kind = _kind(kind)
     points = " ".join(f"{_fmt(x)},{_fmt(y)}" for x, y in line.points)
-    dash = f' stroke-dasharray="{DASHED}"' if kind == "lateral" else ""
+    dash = f' stroke-dasharray="{DASHED}"' if kind == PathwayKind.LATERAL else ""
     return (
         f'<polyline points="{points}" fill="none" stroke="{COLOURS[kind]}" stroke-width="2"'
         f"{dash}/>"

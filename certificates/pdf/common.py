@@ -7,18 +7,17 @@ People's text reaches `Paragraph` markup only through `markup` (escaped), as in
 
 import datetime
 import functools
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFError, TTFont
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
+from reportlab.platypus import Flowable
 
 from courses.field.pdf import Fonts, fonts, markup
-from courses.field.pdf.document import PageCountCanvas, fit
+from courses.field.pdf.document import PageCountCanvas, build_pdf, fit
+from courses.field.pdf.layout import register_family
 
 __all__ = [
     "ACCENT",
@@ -55,18 +54,8 @@ def serif_fonts() -> Fonts:
     family of `fonts()`. Both are embedded TrueType subsets."""
     names = ("RelaySerif", "RelaySerif-Bold", "RelaySerif-Italic")
     for directory in _SERIF_DIRS:
-        paths = [directory / name for name in _SERIF_FILES]
-        if not all(path.is_file() for path in paths):
-            continue
-        try:
-            for name, path in zip(names, paths, strict=True):
-                pdfmetrics.registerFont(TTFont(name, str(path)))
-        except TTFError:
-            continue
-        pdfmetrics.registerFontFamily(
-            names[0], normal=names[0], bold=names[1], italic=names[2], boldItalic=names[1]
-        )
-        return Fonts(*names)
+        if register_family(names, [directory / name for name in _SERIF_FILES]):
+            return Fonts(*names)
     return fonts()
 
 
@@ -123,32 +112,11 @@ class _NumberedCanvas(PageCountCanvas):
 
 def render_story(story: Story) -> bytes:
     """The story on paper with numbered footers: the same bytes for the same story."""
-    buffer = io.BytesIO()
-    width, height = story.pagesize
-    template = BaseDocTemplate(
-        buffer,
+    return build_pdf(
         pagesize=story.pagesize,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN + FOOTER_HEIGHT,
         title=story.title,
         author=story.author,
-        creator="Relay",
-        invariant=1,
+        flowables=story.flowables,
+        canvasmaker=functools.partial(_NumberedCanvas, story=story),
+        footer_height=FOOTER_HEIGHT,
     )
-    frame = Frame(
-        MARGIN,
-        MARGIN + FOOTER_HEIGHT,
-        width - 2 * MARGIN,
-        height - 2 * MARGIN - FOOTER_HEIGHT,
-        leftPadding=0,
-        rightPadding=0,
-        topPadding=0,
-        bottomPadding=0,
-    )
-    template.addPageTemplates([PageTemplate(id="page", frames=[frame])])
-    template.build(
-        list(story.flowables), canvasmaker=functools.partial(_NumberedCanvas, story=story)
-    )
-    return buffer.getvalue()

@@ -65,11 +65,6 @@ class RoleFit:
     gaps: tuple[Gap, ...]
     interested: bool
     is_current: bool
-    time_reached_on: datetime.date | None  # the day the minimum time in role is reached
-
-    @property
-    def ready_now(self) -> bool:
-        return not self.readiness.missing
 
     @property
     def waiting_on_time(self) -> bool:
@@ -269,7 +264,6 @@ def role_fits(
             gaps=tuple(gaps),
             interested=role.pk in interested,
             is_current=role.pk == profile.job_role_id,
-            time_reached_on=reached,
         )
     return fits
 

@@ -264,10 +264,6 @@ class MapEdge:
     kind: str
     notes: str = ""
 
-    @property
-    def kind_label(self) -> str:
-        return PathwayKind(self.kind).label if self.kind in PathwayKind.values else self.kind
-
 
 @dataclass
 class RoleDetail:

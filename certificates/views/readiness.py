@@ -50,10 +50,25 @@ def _today(user) -> datetime.date:
     return timezone.localdate(timezone=zoneinfo.ZoneInfo(settings.RELAY_TIME_ZONE))
 
 
-class DashboardForm(forms.Form):
+class OnForm(forms.Form):
+    on = forms.DateField(
+        label="Ready on",
+        required=False,
+        widget=_date_input(),
+        help_text="Credentials that expire before this date count as missing.",
+        error_messages={"invalid": DATE_ERROR},
+    )
+
+    def clean_on(self):
+        return within_calendar(self.cleaned_data["on"])
+
+
+class DashboardForm(OnForm):
     """The dashboard's GET form. Choices come from lists the view reads once (the roles, the
     organisations in the viewer's reach), so an unknown or out-of-reach id, or one
     that is not a number, is a form error rather than an empty list."""
+
+    field_order = ["role", "on", "organisation", "job_role", "minimum", "interested"]
 
     role = forms.TypedChoiceField(
         label="Target role",
@@ -61,13 +76,6 @@ class DashboardForm(forms.Form):
         empty_value=None,
         required=False,
         error_messages={"invalid_choice": "There is no such role: choose one from the list."},
-    )
-    on = forms.DateField(
-        label="Ready on",
-        required=False,
-        widget=_date_input(),
-        help_text="Credentials that expire before this date count as missing.",
-        error_messages={"invalid": DATE_ERROR},
     )
     organisation = forms.TypedChoiceField(
         coerce=int,
@@ -109,9 +117,6 @@ class DashboardForm(forms.Form):
         self.fields["job_role"].choices = [("", "Any current role"), *role_choices]
         if not shows_interest:
             del self.fields["interested"]
-
-    def clean_on(self):
-        return within_calendar(self.cleaned_data["on"])
 
 
 def _filters(data: dict) -> BoardFilters:
@@ -251,19 +256,6 @@ def _export(board: ReadinessBoard, wanted: str):
 
 
 # --- One person -----------------------------------------------------------------------------------
-
-
-class OnForm(forms.Form):
-    on = forms.DateField(
-        label="Ready on",
-        required=False,
-        widget=_date_input(),
-        help_text="Credentials that expire before this date count as missing.",
-        error_messages={"invalid": DATE_ERROR},
-    )
-
-    def clean_on(self):
-        return within_calendar(self.cleaned_data["on"])
 
 
 @login_required

@@ -43,11 +43,6 @@ DAY = datetime.timedelta(days=1)
 INTERESTED = "I\u2019m interested"  # the button
 
 
-@pytest.fixture
-def today(city):
-    return city.department.today()
-
-
 def held(*, holder, credential_type, issued_on, expires_on, hr):
     """A verified external credential."""
     credential = record_external(

@@ -41,11 +41,6 @@ DENVER = zoneinfo.ZoneInfo("America/Denver")
 
 
 @pytest.fixture
-def today(city):
-    return city.department.today()
-
-
-@pytest.fixture
 def target(db):
     return JobRoleFactory(name="Crisis counsellor II")
 

@@ -29,11 +29,6 @@ CANDIDATES = "Candidates, ranked"
 
 
 @pytest.fixture
-def today(city):
-    return city.department.today()
-
-
-@pytest.fixture
 def target(db):
     return JobRoleFactory(name="Crisis counsellor II")
 

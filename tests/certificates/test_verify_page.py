@@ -32,11 +32,6 @@ def _process_cache(settings):
     cache.clear()
 
 
-@pytest.fixture
-def today(city):
-    return city.department.today()
-
-
 def held(city, *, slug, issued_on, expires_on, validity_months=24, **type_fields):
     """A verified external credential of a type of its own."""
     credential_type = CredentialTypeFactory(

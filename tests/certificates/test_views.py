@@ -41,11 +41,6 @@ DAY = datetime.timedelta(days=1)
 
 
 @pytest.fixture
-def today(city):
-    return city.department.today()
-
-
-@pytest.fixture
 def cpr(city):
     return CredentialTypeFactory(
         name="CPR/BLS provider", slug="cpr-bls", renewal_ce_hours=Decimal("8")

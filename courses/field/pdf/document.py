@@ -99,33 +99,52 @@ class Document:
     footer: Footer
 
 
-def render(document: Document) -> bytes:
+def build_pdf(
+    *,
+    pagesize: tuple[float, float],
+    title: str,
+    author: str,
+    flowables: list[Flowable],
+    canvasmaker,
+    footer_height: float = FOOTER_HEIGHT,
+) -> bytes:
+    """Flowables on pages of one frame between the margins, above a footer band that
+    `canvasmaker` draws: the same bytes for the same input (`invariant=1`). The field PDFs and
+    the certificates' transcript share it."""
     buffer = io.BytesIO()
-    width, height = document.pagesize
+    width, height = pagesize
     template = BaseDocTemplate(
         buffer,
-        pagesize=document.pagesize,
+        pagesize=pagesize,
         leftMargin=MARGIN,
         rightMargin=MARGIN,
         topMargin=MARGIN,
-        bottomMargin=MARGIN + FOOTER_HEIGHT,
-        title=document.title,
-        author=document.author,
+        bottomMargin=MARGIN + footer_height,
+        title=title,
+        author=author,
         creator="Relay",
         invariant=1,
     )
     frame = Frame(  # no padding: tables span exactly the width between the margins
         MARGIN,
-        MARGIN + FOOTER_HEIGHT,
+        MARGIN + footer_height,
         width - 2 * MARGIN,
-        height - 2 * MARGIN - FOOTER_HEIGHT,
+        height - 2 * MARGIN - footer_height,
         leftPadding=0,
         rightPadding=0,
         topPadding=0,
         bottomPadding=0,
     )
     template.addPageTemplates([PageTemplate(id="page", frames=[frame])])
-    template.build(
-        list(document.story), canvasmaker=functools.partial(_FooterCanvas, footer=document.footer)
-    )
+    template.build(list(flowables), canvasmaker=canvasmaker)
     return buffer.getvalue()
+
+
+def render(document: Document) -> bytes:
+    return build_pdf(
+        pagesize=document.pagesize,
+        title=document.title,
+        author=document.author,
+        flowables=document.story,
+        canvasmaker=functools.partial(_FooterCanvas, footer=document.footer),
+    )

@@ -63,6 +63,26 @@ class Fonts:
     italic: str
 
 
+def register_family(names: Sequence[str], paths: Sequence[Path]) -> bool:
+    """Register TrueType files as a family (regular, bold, italic and, if given, bold italic;
+    else bold stands in for it); False when a file is missing or unreadable."""
+    if not all(path.is_file() for path in paths):
+        return False
+    try:
+        for name, path in zip(names, paths, strict=True):
+            pdfmetrics.registerFont(TTFont(name, str(path)))
+    except TTFError:
+        return False
+    pdfmetrics.registerFontFamily(
+        names[0],
+        normal=names[0],
+        bold=names[1],
+        italic=names[2],
+        boldItalic=names[3] if len(names) > 3 else names[1],
+    )
+    return True
+
+
 @functools.cache
 def fonts() -> Fonts:
     """A Unicode TrueType family (DejaVu Sans, else the Vera that ships with reportlab), so
@@ -70,18 +90,8 @@ def fonts() -> Fonts:
     names = ("RelaySans", "RelaySans-Bold", "RelaySans-Oblique", "RelaySans-BoldOblique")
     for files in _FONT_FILES:
         for directory in _FONT_DIRS:
-            paths = [directory / name for name in files]
-            if not all(path.is_file() for path in paths):
-                continue
-            try:
-                for name, path in zip(names, paths, strict=True):
-                    pdfmetrics.registerFont(TTFont(name, str(path)))
-            except TTFError:
-                continue
-            pdfmetrics.registerFontFamily(
-                names[0], normal=names[0], bold=names[1], italic=names[2], boldItalic=names[3]
-            )
-            return Fonts(names[0], names[1], names[2])
+            if register_family(names, [directory / name for name in files]):
+                return Fonts(names[0], names[1], names[2])
     return Fonts("Helvetica", "Helvetica-Bold", "Helvetica-Oblique")
 
 
