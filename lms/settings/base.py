@@ -189,6 +189,9 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Relay] "
 MFA_ADAPTER = "lms.accounts.adapters.RelayMFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Relay"
+# One 30-second step either side (RFC 6238 section 5.2): a code typed from a phone as the step
+# turns over is still accepted; a used code is still refused for the whole window.
+MFA_TOTP_TOLERANCE = 1
 MFA_RECOVERY_CODE_COUNT = 10
 
 RELAY_INVITATION_DAYS = env.int("RELAY_INVITATION_DAYS", default=14)

@@ -1,12 +1,15 @@
+import time
+
+import pyotp
 import pytest
 from allauth.mfa.models import Authenticator
 from django.test import Client
 
 from lms.accounts.roles import Role
 from lms.audit.models import AuditAction, AuditEvent
-from tests.conftest import sign_in
+from tests.conftest import sign_in, totp_now
 from tests.factories import StaffProfileFactory, UserFactory
-from tests.factories.accounts import PASSWORD
+from tests.factories.accounts import PASSWORD, TOTP_SECRET
 
 
 @pytest.mark.parametrize("role", [Role.FTO, Role.SUPERVISOR, Role.HR, Role.ADMIN])
@@ -45,6 +48,26 @@ def test_sign_in_with_totp_requires_the_code(city):
     assert wrong.status_code == 200
     assert b"Incorrect code" in wrong.content
     assert client.get("/")["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize(("steps", "accepted"), [(-2, False), (-1, True), (1, True), (2, False)])
+def test_a_code_one_step_either_side_is_accepted(city, steps, accepted):
+    """A code typed as the 30-second step turns over still works; older or newer ones do not."""
+    client = Client()
+    client.post("/accounts/login/", {"login": "hr@relay.test", "password": PASSWORD})
+    code = pyotp.TOTP(TOTP_SECRET).at(time.time() + 30 * steps)
+    response = client.post("/accounts/2fa/authenticate/", {"code": code})
+    assert (response.status_code == 302) is accepted
+
+
+def test_a_used_code_is_refused_within_its_window(city):
+    code = totp_now()
+    answers = []
+    for _ in range(2):
+        client = Client()
+        client.post("/accounts/login/", {"login": "hr@relay.test", "password": PASSWORD})
+        answers.append(client.post("/accounts/2fa/authenticate/", {"code": code}).status_code)
+    assert answers == [302, 200]
 
 
 def test_sign_in_with_correct_totp_lands_on_role_home(city, client_for):
