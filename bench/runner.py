@@ -39,8 +39,11 @@ class ScenarioResult:
     median_ms: float
     p95_ms: float
     queries: int
-    ratio_to_baseline: float
+    ratio_to_baseline: float  # baseline_ms / median_ms: the share of the baseline's throughput
     repeats: int
+    # The baseline's median over requests timed alternately with this scenario's, so that the
+    # ratio compares two figures taken on the same machine at the same moment.
+    baseline_ms: float
     extra: dict | None = None  # figures a scenario reports beside its timings
 
 
@@ -98,37 +101,48 @@ def run_scenarios(
 ) -> list[ScenarioResult]:
     """Time each named scenario (and always the baseline, first) on the current connection.
 
-    Per scenario: `warmup` discarded requests, `repeat` timed ones, then one more request
-    inside CaptureQueriesContext to count its queries. Any response other than 200 raises
+    Per scenario: `warmup` discarded requests, then `repeat` timed ones, each followed by one
+    baseline request, timed too; then one more request inside CaptureQueriesContext to count its
+    queries. A machine's speed drifts over a run of minutes, so each scenario's ratio is taken
+    against the baseline requests timed between its own. Any response other than 200 raises
     BenchmarkError.
     """
     if repeat < 1 or warmup < 0:
         raise BenchmarkError("repeat must be at least 1 and warmup at least 0")
     names = check_names(names, registry=registry)
-    ordered = [BASELINE, *(name for name in names if name != BASELINE)]
     context = BenchContext(size=size)
-    measured, extras = {}, {}
-    for name in ordered:
+    baseline = registry[BASELINE](context)
+    results = [_result(BASELINE, size, _measure(BASELINE, baseline, repeat=repeat, warmup=warmup))]
+    for name in names:
+        if name == BASELINE:
+            continue
         request = registry[name](context)
-        measured[name] = _measure(name, request, repeat=repeat, warmup=warmup)
-        extras[name] = getattr(request, "extra", None) or None
-    baseline_median = statistics.median(measured[BASELINE][0])
-    results = []
-    for name, (samples, queries) in measured.items():
-        median = statistics.median(samples)
-        results.append(
-            ScenarioResult(
-                name=name,
-                size=size,
-                median_ms=round(median * 1000, 3),
-                p95_ms=round(percentile(samples, 95) * 1000, 3),
-                queries=queries,
-                ratio_to_baseline=round(baseline_median / median, 3),
-                repeats=len(samples),
-                extra=extras[name],
-            )
-        )
+        measured = _measure(name, request, repeat=repeat, warmup=warmup, paired=baseline)
+        results.append(_result(name, size, measured, extra=getattr(request, "extra", None)))
     return results
+
+
+@dataclass(frozen=True)
+class _Measured:
+    samples: list[float]
+    baseline_samples: list[float]
+    queries: int
+
+
+def _result(name: str, size: int, measured: _Measured, *, extra=None) -> ScenarioResult:
+    median = statistics.median(measured.samples)
+    baseline = statistics.median(measured.baseline_samples)
+    return ScenarioResult(
+        name=name,
+        size=size,
+        median_ms=round(median * 1000, 3),
+        p95_ms=round(percentile(measured.samples, 95) * 1000, 3),
+        queries=measured.queries,
+        ratio_to_baseline=round(baseline / median, 3),
+        repeats=len(measured.samples),
+        baseline_ms=round(baseline * 1000, 3),
+        extra=extra or None,
+    )
 
 
 def check_names(names: Iterable[str], *, registry: Mapping[str, Scenario] = REGISTRY) -> list[str]:
@@ -142,22 +156,35 @@ def check_names(names: Iterable[str], *, registry: Mapping[str, Scenario] = REGI
     return names
 
 
-def _measure(name: str, request: Request, *, repeat: int, warmup: int) -> tuple[list[float], int]:
+def _measure(
+    name: str, request: Request, *, repeat: int, warmup: int, paired: Request | None = None
+) -> _Measured:
+    """Time `request`; with `paired`, time one of those right after each (the baseline).
+
+    Without a pair the scenario is its own baseline (that is the baseline's row).
+    """
     # A slow scenario's request may cap the repeats it is given.
     repeat = min(repeat, getattr(request, "max_repeat", repeat))
     warmup = min(warmup, getattr(request, "max_warmup", warmup))
     for _ in range(warmup):
         _check(name, request())
     gc.collect()
-    samples = []
+    samples, baseline_samples = [], []
     for _ in range(repeat):
-        started = time.perf_counter()
-        response = request()
-        samples.append(time.perf_counter() - started)
-        _check(name, response)
+        samples.append(_timed(name, request))
+        if paired is not None:
+            baseline_samples.append(_timed(BASELINE, paired))
     with CaptureQueriesContext(connection) as queries:
         _check(name, request())
-    return samples, len(queries)
+    return _Measured(samples, baseline_samples or samples, len(queries))
+
+
+def _timed(name: str, request: Request) -> float:
+    started = time.perf_counter()
+    response = request()
+    seconds = time.perf_counter() - started
+    _check(name, response)
+    return seconds
 
 
 def _check(name: str, response: HttpResponse) -> None:
@@ -208,12 +235,13 @@ def format_table(document: dict) -> str:
         f"Python {document['python']}, Django {document['django']}",
         "",
         f"{'scenario':<24} {'median ms':>10} {'p95 ms':>10} {'queries':>8} "
-        f"{'vs baseline':>12} {'repeats':>8}",
+        f"{'baseline ms':>12} {'vs baseline':>12} {'repeats':>8}",
     ]
     for row in document["scenarios"]:
         lines.append(
             f"{row['name']:<24} {row['median_ms']:>10.2f} {row['p95_ms']:>10.2f} "
-            f"{row['queries']:>8} {row['ratio_to_baseline']:>12.3f} {row['repeats']:>8}"
+            f"{row['queries']:>8} {row['baseline_ms']:>12.2f} {row['ratio_to_baseline']:>12.3f} "
+            f"{row['repeats']:>8}"
         )
     standard = {f.name for f in fields(ScenarioResult)}
     for row in document["scenarios"]:

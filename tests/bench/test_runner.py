@@ -72,7 +72,9 @@ def _assert_measured(results, *, size):
         assert result.size == size
         assert result.repeats == 2
         assert 0 < result.median_ms <= result.p95_ms
-        assert result.ratio_to_baseline > 0
+        assert result.ratio_to_baseline == pytest.approx(
+            result.baseline_ms / result.median_ms, rel=0.01, abs=0.001
+        )
         if result.name != BASELINE:
             assert result.queries > 0, result.name
 
@@ -86,6 +88,31 @@ def test_every_default_scenario_is_measured_on_the_test_database(
 def test_the_baseline_always_runs_first(city):
     results = _run(names=["people_list_hr", "home_hr"])
     assert [r.name for r in results] == [BASELINE, "people_list_hr", "home_hr"]
+
+
+def test_each_timed_request_is_followed_by_a_baseline_request(db):
+    """The ratio compares figures taken together, however the machine's speed drifts."""
+    from django.http import HttpResponse
+
+    calls = []
+
+    def recording(label):
+        def scenario(context):
+            def request():
+                calls.append(label)
+                return HttpResponse()
+
+            return request
+
+        return scenario
+
+    registry = {BASELINE: recording("b"), "page": recording("p")}
+    results = _run(names=["page"], registry=registry, repeat=3, warmup=1)
+    # The baseline's own row (warm-up, 3 timed, 1 counted), then the page's: warm-up, then each
+    # timed request paired with a baseline, then the counted request.
+    assert "".join(calls) == "bbbbb" + "p" + "pbpbpb" + "p"
+    assert [r.name for r in results] == [BASELINE, "page"]
+    assert results[1].repeats == 3
 
 
 def test_results_document_is_json_with_every_scenario(
@@ -116,6 +143,7 @@ def test_results_document_is_json_with_every_scenario(
         "queries",
         "ratio_to_baseline",
         "repeats",
+        "baseline_ms",
     }
     table = runner.format_table(loaded)
     for name in DEFAULT_SCENARIOS:
