@@ -31,7 +31,9 @@ from courses.models import Assignment, ModulePage
 from scenarios.models import ScenarioPage
 from scenarios.services import attempt_start_or_resume
 
+from .api import api_staff_list
 from .context import BenchContext, BenchmarkError
+from .hris import hris_import_10k
 
 Request = Callable[[], HttpResponse]
 Scenario = Callable[[BenchContext], Request]
@@ -297,6 +299,7 @@ SCENARIOS: dict[str, Scenario] = {
     "certificate_pdf": certificate_pdf,
     "readiness_dashboard": readiness_dashboard,
     "my_career": get("/careers/", as_user=LEARNER),
+    "api_staff_list": api_staff_list,
 }
 
 # Run only when named (`--scenarios verify_signoffs_100k`, or `--scenarios all` as `make bench`
@@ -305,5 +308,6 @@ SCENARIOS: dict[str, Scenario] = {
 ON_REQUEST: dict[str, Scenario] = {
     "verify_signoffs_100k": verify_signoffs_100k,
     "credential_sweep": credential_sweep,
+    "hris_import_10k": hris_import_10k,
 }
 REGISTRY: dict[str, Scenario] = {**SCENARIOS, **ON_REQUEST}

@@ -2,10 +2,9 @@
 again. Every refusal is written to the audit log."""
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 
 from lms.accounts.models import Organisation, StaffProfile
-from lms.accounts.permissions import can_view_staff
+from lms.accounts.permissions import can_view_staff, organisations_in_reach
 from lms.audit.models import AuditAction
 from lms.audit.services import audit_record
 
@@ -190,22 +189,6 @@ def certificate_organisations(*, user):
     if not can_view_compliance(user=user):
         return Organisation.objects.none()
     return organisations_in_reach(user=user)
-
-
-def organisations_in_reach(*, user):
-    """The organisations whose staff `user` sees as a whole, by their permissions alone (no
-    scan of the staff): all (`view_all_staff`); city departments and the contracted
-    organisations that share data (`view_city_staff`); their own (`view_organisation_staff`).
-    People seen one by one (supervised, field-trained) do not bring their organisation in."""
-    if user.has_perm("accounts.view_all_staff"):
-        return Organisation.objects.all()
-    rule = Q(pk__in=[])
-    own = getattr(user, "staff_profile", None)
-    if own is not None and user.has_perm("accounts.view_organisation_staff"):
-        rule |= Q(pk=own.organisation_id)
-    if user.has_perm("accounts.view_city_staff"):
-        rule |= Q(kind="department") | Q(data_sharing="full")
-    return Organisation.objects.filter(rule)
 
 
 def can_generate_certificates(*, user, organisation) -> bool:

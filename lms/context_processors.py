@@ -12,9 +12,13 @@ PERMISSION_ITEMS = (
     ("Verify credentials", "credentials:verification_queue", "accounts.verify_credentials"),
     ("Compliance", "credentials:compliance", "certificates.view_compliance"),
     ("Readiness", "careers:dashboard", "certificates.view_readiness"),
+    ("Reports", "reports:index", "accounts.view_program_reports"),
     ("Team training", "courses:team", "courses.view_team_progress"),
     ("Protocols", "courses:team_protocols", "courses.view_protocol_compliance"),
     ("Invitations", "accounts:invitation_list", "accounts.invite_staff"),
+    ("Import staff", "accounts:hris_import", "accounts.import_staff"),
+    ("API tokens", "api_tokens:list", "accounts.use_api"),
+    ("Audit log", "audit:search", "audit.view_auditevent"),
 )
 PEOPLE_PERMISSIONS = ("accounts.view_organisation_staff", "accounts.view_city_staff")
 

@@ -33,6 +33,9 @@ urlpatterns = [
     path("", include("scenarios.urls")),
     path("", include("certificates.urls")),
     path("", include("certificates.career_urls")),
+    path("", include("lms.reports.urls")),
+    path("", include("lms.audit.urls")),
+    path("api/", include("lms.api.urls")),
     path("django-admin/", admin.site.urls),
     # Wagtail's own sign-in form would skip allauth's second factor: send it to allauth's.
     path("cms/login/", RedirectView.as_view(pattern_name="account_login", query_string=True)),

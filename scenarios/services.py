@@ -7,6 +7,7 @@ from django.utils import timezone
 from courses.permissions import ensure_can_take_module
 from lms.accounts.models import User
 from lms.sanitize import sanitize_html
+from lms.xapi.services import statement_record_scenario_attempt
 
 from .coaching import attempts_allowed_for, scenario_complete_if_met
 from .engine import InvalidMove, PathEntry, choose, replay, score
@@ -87,6 +88,7 @@ def attempt_choose(
             attempt.percent = result.percent
             attempt.passed = result.passed
             attempt.critical_errors = len(result.critical_errors)
+            statement_record_scenario_attempt(attempt=attempt)
         attempt.save()
         if attempt.passed:
             # Completes the module only when the scenario's whole rule is met (a coach's

@@ -409,6 +409,24 @@ MATRIX.update(
 )
 
 
+def _extra_rows() -> None:
+    """Rows from `tests.authz_rows`: imported late, since those modules import `Row` from here."""
+    from tests import authz_rows
+
+    for module in authz_rows.modules():
+        MATRIX.update(module.ROWS)
+
+
+def _extra_paths(city) -> dict[str, str]:
+    from tests import authz_rows
+
+    paths = {}
+    for module in authz_rows.modules():
+        if hasattr(module, "paths"):
+            paths.update(module.paths(city))
+    return paths
+
+
 def _document_paths(city) -> dict[str, str]:
     from certificates.services.documents import certificate_batch_create
     from tests.factories.certificates import CredentialTypeFactory
@@ -494,6 +512,7 @@ def satisfies(actual: str, expected: str) -> bool:
 
 
 def test_every_url_has_a_row():
+    _extra_rows()
     missing = [e.route for e in walk() if row_for(e) is None]
     assert missing == []
 
@@ -649,6 +668,7 @@ def _paths(city):
         "accounts:invitation_accept": issued.path,
         **_document_paths(city),
         **_career_paths(city),
+        **_extra_paths(city),
     }
 
 
@@ -666,6 +686,7 @@ def _career_paths(city) -> dict[str, str]:
 
 @pytest.mark.parametrize("role", ROLES)
 def test_matrix(city, role):
+    _extra_rows()
     real = _paths(city)
     client = Client(raise_request_exception=False)
     if role != "anonymous":

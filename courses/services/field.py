@@ -49,6 +49,12 @@ from courses.services.signoff import signoff_append
 from lms.accounts.models import StaffProfile, User
 from lms.accounts.services import notifications_send
 from lms.sanitize import plain_text
+from lms.xapi.services import (
+    statement_record_field_release,
+    statement_record_observation_report,
+    statement_record_phase_approval,
+    statement_record_task_observation,
+)
 
 FTO_CAPACITY = {True: "Field training officer (primary)", False: "Field training officer"}
 SUPERVISOR_CAPACITY = "Supervisor"
@@ -330,6 +336,7 @@ def report_submit(
             supersedes=_signature_of(SignoffKind.REPORT, supersedes),
             request_key=request_key,
         )
+        statement_record_observation_report(report=report)
         notifications_send(
             users=[training.trainee],
             message=(
@@ -465,6 +472,7 @@ def task_observation_sign(
             supersedes=_signature_of(SignoffKind.TASK, supersedes),
             request_key=request_key,
         )
+        statement_record_task_observation(observation=observation)
         return observation
 
     return _idempotent(TaskObservation, request_key, create)
@@ -595,6 +603,7 @@ def phase_approve(
             request_key=request_key,
             payload=_phase_payload(locked, spec, phase_index),
         )
+        statement_record_phase_approval(signoff=signoff)
         if phase_index + 1 < len(spec.phases):
             locked.phase_index = phase_index + 1
             locked.phase_started_on = locked.organisation.today(now)
@@ -724,6 +733,7 @@ def training_release(
                 "task_observations": TaskObservation.objects.filter(training=locked).count(),
             },
         )
+        statement_record_field_release(signoff=signoff)
         locked.status = FieldTrainingStatus.RELEASED
         locked.released_at = now
         locked.save(update_fields=["status", "released_at"])

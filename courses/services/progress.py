@@ -7,6 +7,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from lms.accounts.models import User
+from lms.xapi.services import (
+    statement_record_module_completion,
+    statement_record_program_completion,
+)
 
 from ..models import (
     Assignment,
@@ -96,6 +100,7 @@ def _complete(
 def _after_completion(progress: ModuleProgress, module: ModulePage, now) -> None:
     """Close every open assignment whose required modules are now all complete."""
     module_completed.send(sender=ModuleProgress, progress=progress)
+    statement_record_module_completion(progress=progress)
     program = module.get_parent()
     program_id = program.pk
     required = set(
@@ -115,6 +120,7 @@ def _after_completion(progress: ModuleProgress, module: ModulePage, now) -> None
         ):
             assignment.completed_at = now
             assignment.save(update_fields=["completed_at"])
+            statement_record_program_completion(assignment=assignment)
             transaction.on_commit(
                 lambda a=assignment: program_completed.send(sender=Assignment, assignment=a)
             )

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from lms.accounts.models import User
+from lms.xapi.services import statement_record_quiz_attempt
 
 from ..content import quiz_spec
 from ..engines import Grade, InvalidAnswers, grade_quiz
@@ -59,6 +60,7 @@ def quiz_submit(
             passed=grade.passed,
             submitted_at=now,
         )
+        statement_record_quiz_attempt(attempt=attempt)
         _touch(progress, now)
         used += 1
         left = None if not module.attempts_allowed else module.attempts_allowed - used

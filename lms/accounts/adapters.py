@@ -6,6 +6,7 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from lms.audit.models import AuditAction
 from lms.audit.services import audit_record
 
+from .models import StaffProfile
 from .roles import requires_mfa
 
 
@@ -26,10 +27,21 @@ class RelayAccountAdapter(DefaultAccountAdapter):
 
     def authentication_failed(self, request, **credentials) -> None:
         super().authentication_failed(request, **credentials)
+        email = str(credentials.get("email", ""))[:254]
+        # Tied to the person's organisation when the address is someone's, so that HR sees
+        # attempts on their people; an unknown address stays with administrators.
+        profile = (
+            StaffProfile.objects.select_related("organisation")
+            .filter(user__email__iexact=email)
+            .first()
+            if email
+            else None
+        )
         audit_record(
             action=AuditAction.SIGN_IN_FAILED,
+            organisation=profile.organisation if profile else None,
             request=request,
-            data={"email": str(credentials.get("email", ""))[:254]},
+            data={"email": email},
         )
 
 

@@ -27,7 +27,7 @@ class UserAdmin(NoDeleteMixin, BaseUserAdmin):
 
 @admin.register(Organisation)
 class OrganisationAdmin(NoDeleteMixin, admin.ModelAdmin):
-    list_display = ["name", "kind", "contract_reference", "data_sharing"]
+    list_display = ["name", "kind", "contract_reference", "data_sharing", "funding_source"]
     prepopulated_fields = {"slug": ["name"]}
 
 

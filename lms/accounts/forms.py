@@ -3,7 +3,7 @@ from django.contrib.auth import password_validation
 
 from certificates.models import JobRole
 
-from .models import StaffStatus, User
+from .models import FundingSource, StaffStatus, User
 from .permissions import inviteable_organisations
 from .roles import Role
 
@@ -85,3 +85,42 @@ class JobRoleForm(forms.Form):
     effective_on = forms.DateField(
         label="Effective from", widget=forms.DateInput(attrs={"type": "date"})
     )
+    funding_source = forms.ChoiceField(
+        label="Funding source of the position",
+        choices=[("", "The organisation's"), *FundingSource.choices],
+        required=False,
+        help_text="For grant reports; leave as the organisation's unless this position is "
+        "paid otherwise.",
+    )
+
+
+class StaffImportForm(forms.Form):
+    """A CSV file from the HR system, for one organisation (see `lms.accounts.hris`)."""
+
+    organisation = forms.ModelChoiceField(
+        queryset=None, help_text="The organisation the people in the file work for."
+    )
+    file = forms.FileField(
+        label="CSV file",
+        help_text="UTF-8 CSV with a header line; at most 5 MB and 20,000 people.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+        if organisations.count() == 1:
+            self.fields["organisation"].initial = organisations.first()
+
+    def clean_file(self) -> bytes:
+        """The file's bytes, if it is not too large (its content is checked by the import)."""
+        from .hris import MAX_BYTES
+
+        upload = self.cleaned_data["file"]
+        too_large = f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB: split it."
+        if upload.size is not None and upload.size > MAX_BYTES:
+            raise forms.ValidationError(too_large)
+        data = upload.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            raise forms.ValidationError(too_large)
+        return data

@@ -35,9 +35,13 @@ class RequireMFAMiddleware:
             and requires_mfa(user)
             and not has_totp(user)
         ):
-            if request.path.startswith("/api/"):
+            if request.path.startswith("/api/v1/"):  # the JSON API; its token pages redirect
                 return JsonResponse(
-                    {"error": "Set up two-factor authentication before using this role."},
+                    {
+                        "message": "Set up two-factor authentication before using this role.",
+                        "field": None,
+                        "errors": [],
+                    },
                     status=403,
                 )
             messages.warning(

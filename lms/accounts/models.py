@@ -70,6 +70,15 @@ class DataSharing(models.TextChoices):
     FULL = "full", "People and their training records"
 
 
+class FundingSource(models.TextChoices):
+    """Who pays for an organisation's work or for one position, as grant reports ask."""
+
+    GENERAL_FUND = "general_fund", "General fund"
+    STATE_GRANT = "state_grant", "State grant"
+    FEDERAL_GRANT = "federal_grant", "Federal grant"
+    PRIVATE = "private", "Private funding"
+
+
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(f"{value!r} is not a known time zone (use e.g. America/Denver).")
@@ -94,6 +103,12 @@ class Organisation(models.Model):
         max_length=60, default="America/Denver", validators=[validate_time_zone]
     )
     description = models.TextField(blank=True)
+    funding_source = models.CharField(
+        max_length=20,
+        choices=FundingSource.choices,
+        default=FundingSource.GENERAL_FUND,
+        help_text="Who pays for this organisation's positions, unless a position says otherwise.",
+    )
 
     class Meta:
         ordering = ["kind", "name"]
@@ -171,6 +186,12 @@ class StaffProfile(models.Model):
     field_training_officers = models.ManyToManyField(
         User, related_name="trainee_profiles", blank=True
     )
+    funding_source = models.CharField(
+        max_length=20,
+        choices=FundingSource.choices,
+        blank=True,
+        help_text="Who pays for this position; empty: the organisation's funding source.",
+    )
 
     objects = StaffProfileQuerySet.as_manager()
 
@@ -194,10 +215,18 @@ class StaffProfile(models.Model):
             ("manage_roles", "Can change people's roles"),
             ("sign_off_trainees", "Can sign off their own trainees"),
             ("verify_credentials", "Can verify external credentials"),
+            ("import_staff", "Can import staff from the HR system"),
+            ("view_program_reports", "Can see program reports"),
+            ("use_api", "Can hold personal API tokens"),
         ]
 
     def __str__(self) -> str:
         return f"{self.user.display_name} ({self.organisation})"
+
+    @property
+    def position_funding_source(self) -> str:
+        """The funding source of this position: its own, else its organisation's."""
+        return self.funding_source or self.organisation.funding_source
 
     @property
     def in_role_since(self) -> datetime.date:

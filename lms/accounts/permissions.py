@@ -1,6 +1,7 @@
 """Who may see or change people and invitations. Views call these; services call them again."""
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 
 from .models import Organisation, StaffProfile
 from .roles import Role
@@ -68,3 +69,38 @@ def can_manage_roles(*, actor, target) -> bool:
 def ensure_can_manage_roles(*, actor, target) -> None:
     if not can_manage_roles(actor=actor, target=target):
         raise PermissionDenied("You cannot change this person's roles.")
+
+
+def organisations_in_reach(*, user):
+    """The organisations whose staff `user` sees as a whole, by their permissions alone (no
+    scan of the staff): all (`view_all_staff`); city departments and the contracted
+    organisations that share data (`view_city_staff`); their own (`view_organisation_staff`).
+    People seen one by one (supervised, field-trained) do not bring their organisation in."""
+    if user.has_perm("accounts.view_all_staff"):
+        return Organisation.objects.all()
+    rule = Q(pk__in=[])
+    own = getattr(user, "staff_profile", None)
+    if own is not None and user.has_perm("accounts.view_organisation_staff"):
+        rule |= Q(pk=own.organisation_id)
+    if user.has_perm("accounts.view_city_staff"):
+        rule |= Q(kind="department") | Q(data_sharing="full")
+    return Organisation.objects.filter(rule)
+
+
+def importable_organisations(*, user):
+    """Organisations `user` may import staff into from the HR system (see `can_import_staff`)."""
+    if not user.has_perm("accounts.import_staff"):
+        return Organisation.objects.none()
+    return organisations_in_reach(user=user)
+
+
+def can_import_staff(*, user, organisation: Organisation) -> bool:
+    """Importing staff needs `import_staff` and reach over the organisation as a whole
+    (`organisations_in_reach`: HR reaches city departments and the contracted organisations that
+    share their people; administrators reach all)."""
+    return importable_organisations(user=user).filter(pk=organisation.pk).exists()
+
+
+def ensure_can_import_staff(*, user, organisation: Organisation) -> None:
+    if not can_import_staff(user=user, organisation=organisation):
+        raise PermissionDenied("You cannot import staff into this organisation.")

@@ -17,7 +17,15 @@ from lms.audit.models import AuditAction
 from lms.audit.services import audit_record
 
 from .backends import forget_access
-from .models import Invitation, Notification, Organisation, StaffProfile, StaffStatus, User
+from .models import (
+    FundingSource,
+    Invitation,
+    Notification,
+    Organisation,
+    StaffProfile,
+    StaffStatus,
+    User,
+)
 from .permissions import ensure_can_invite, ensure_can_manage_roles
 from .roles import ROLE_DEFINITIONS, Role, roles_of
 from .signals import staff_hired, staff_moved
@@ -268,24 +276,40 @@ def notifications_mark_read(*, user: User, now=None) -> int:
 
 
 def staff_change_job_role(
-    *, actor: User, profile: StaffProfile, job_role, on: datetime.date, request=None
+    *,
+    actor: User,
+    profile: StaffProfile,
+    job_role,
+    on: datetime.date,
+    funding_source: str | None = None,
+    request=None,
 ) -> StaffProfile:
-    """Move a person into another job role; the curriculum assigns what the new role needs."""
+    """Move a person into another job role; the curriculum assigns what the new role needs.
+    `funding_source` (a `FundingSource` value, or "" for the organisation's) sets who pays for
+    the position; None leaves it as it is."""
     ensure_can_manage_roles(actor=actor, target=profile.user)
+    if funding_source is not None and funding_source not in ("", *FundingSource.values):
+        raise ValidationError({"funding_source": "Choose a funding source from the list."})
     with transaction.atomic():
         before = profile.job_role.name if profile.job_role else ""
+        funding_before = profile.funding_source
         changed = job_role != profile.job_role
         profile.job_role = job_role
         if changed:
             profile.job_role_since = on
-        profile.save(update_fields=["job_role", "job_role_since"])
+        if funding_source is not None:
+            profile.funding_source = funding_source
+        profile.save(update_fields=["job_role", "job_role_since", "funding_source"])
+        data = {"job_role_before": before, "job_role_after": job_role.name if job_role else ""}
+        if profile.funding_source != funding_before:
+            data.update(funding_before=funding_before, funding_after=profile.funding_source)
         audit_record(
             action=AuditAction.ROLES_CHANGED,
             actor=actor,
             organisation=profile.organisation,
             request=request,
             target=f"user:{profile.user_id}",
-            data={"job_role_before": before, "job_role_after": job_role.name if job_role else ""},
+            data=data,
         )
         staff_moved.send(sender=StaffProfile, profile=profile, on=on)
     return profile

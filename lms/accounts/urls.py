@@ -1,11 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import hris_views, views
 
 app_name = "accounts"
 
 urlpatterns = [
     path("people/", views.staff_list, name="staff_list"),
+    path("people/import/", hris_views.hris_import, name="hris_import"),
+    path("people/import/sample.csv", hris_views.hris_sample, name="hris_sample"),
     path("people/<int:pk>/", views.staff_detail, name="staff_detail"),
     path("people/<int:pk>/roles/", views.staff_roles, name="staff_roles"),
     path("people/<int:pk>/job-role/", views.staff_job_role, name="staff_job_role"),

@@ -113,7 +113,9 @@ def staff_detail(request, pk: int):
         "roles": [ROLE_DEFINITIONS[r] for r in roles],
         "can_manage_roles": can_manage_roles(actor=request.user, target=profile.user),
         "roles_form": RolesForm(initial={"roles": [r.value for r in roles]}),
-        "job_role_form": JobRoleForm(initial={"job_role": profile.job_role_id}),
+        "job_role_form": JobRoleForm(
+            initial={"job_role": profile.job_role_id, "funding_source": profile.funding_source}
+        ),
     }
     # Supervisors and HR see whether the person is qualified for their role today.
     if request.user.has_perm("certificates.view_compliance") and request.user.pk != profile.user_id:
@@ -158,6 +160,7 @@ def staff_job_role(request, pk: int):
         profile=profile,
         job_role=form.cleaned_data["job_role"],
         on=form.cleaned_data["effective_on"],
+        funding_source=form.cleaned_data["funding_source"],
         request=request,
     )
     messages.success(

@@ -26,8 +26,15 @@ class OrganisationViewSet(ModelViewSet):
     menu_label = "Organisations"
     menu_order = 200
     add_to_admin_menu = True
-    list_display = ["name", "kind", "contract_reference", "data_sharing", "time_zone"]
-    list_filter = ["kind", "data_sharing"]
+    list_display = [
+        "name",
+        "kind",
+        "contract_reference",
+        "data_sharing",
+        "funding_source",
+        "time_zone",
+    ]
+    list_filter = ["kind", "data_sharing", "funding_source"]
     search_fields = ["name", "contract_reference"]
     form_fields = [
         "name",
@@ -35,6 +42,7 @@ class OrganisationViewSet(ModelViewSet):
         "kind",
         "contract_reference",
         "data_sharing",
+        "funding_source",
         "time_zone",
         "description",
     ]

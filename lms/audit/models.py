@@ -1,5 +1,7 @@
 """An append-only, hash-chained log of security events."""
 
+import json
+
 from django.conf import settings
 from django.db import models
 
@@ -9,6 +11,9 @@ class AuditAction(models.TextChoices):
     SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
     SIGN_OUT = "sign_out", "Signed out"
     MFA_ACTIVATED = "mfa_activated", "Second factor activated"
+    MFA_REMOVED = "mfa_removed", "Second factor removed"
+    MFA_RESET = "mfa_reset", "Recovery codes regenerated"
+    MFA_FAILED = "mfa_failed", "Second-factor code refused"
     MFA_REQUIRED_BLOCK = "mfa_required", "Blocked until a second factor is set up"
     INVITATION_SENT = "invitation_sent", "Invitation sent"
     INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
@@ -20,6 +25,10 @@ class AuditAction(models.TextChoices):
     KEY_ROTATED = "key_rotated", "Signing key added"
     KEY_RETIRED = "key_retired", "Signing key retired"
     CAREER_INTEREST = "career_interest", "Career interest changed"
+    API_TOKEN_CREATED = "api_token_created", "API token created"
+    API_TOKEN_REVOKED = "api_token_revoked", "API token revoked"
+    API_TOKEN_USED = "api_token_used", "API token used"
+    STAFF_IMPORTED = "staff_imported", "Staff imported from the HR system"
 
 
 class AuditEvent(models.Model):
@@ -49,3 +58,12 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_action_display()} {self.actor_label}"
+
+    @property
+    def data_text(self) -> str:
+        """The event's details as one line of sorted-key JSON (empty when there are none)."""
+        return data_text(self.data)
+
+
+def data_text(data) -> str:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False) if data else ""

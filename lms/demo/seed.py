@@ -40,6 +40,7 @@ from .catalog import load_catalog, organisation_specs
 from .credentials import seed_credentials
 from .curriculum import CurriculumSummary, seed_curriculum
 from .field import seed_field_training
+from .funding import tag_funding
 from .people import (
     DEFAULT_SIZE,
     DEMO_LOGINS,
@@ -49,6 +50,7 @@ from .people import (
     generate_staff,
 )
 from .scenarios import seed_scenarios
+from .xapi import seed_xapi
 
 BULK_BATCH = 500
 
@@ -341,6 +343,7 @@ def seed_city(
         _seed_login_profiles(
             organisations=organisations, job_roles=job_roles, specs=specs, today=today
         )
+    tag_funding(organisations=organisations, job_roles=job_roles, stdout=stdout)
     training = (
         seed_curriculum(
             catalog["curriculum"],
@@ -361,6 +364,8 @@ def seed_city(
         # qualifying credential is dated before it began (see `credentials.py`).
         seed_credentials(catalog, job_roles=job_roles, today=today, stdout=stdout)
         seed_careers(catalog, job_roles=job_roles, today=today, stdout=stdout)
+        # Last: statements for any history seeded past the services that record them.
+        seed_xapi(stdout=stdout)
     slugs = list(organisations)
     staff = StaffProfile.objects.filter(organisation__slug__in=slugs).order_by()
     summary = SeedSummary(

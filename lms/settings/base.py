@@ -82,6 +82,8 @@ vars().update(env.email_url_config(EMAIL_URL))
 INSTALLED_APPS = [
     "lms.accounts",
     "lms.audit",
+    "lms.xapi",
+    "lms.api",
     "lms.demo",
     "courses",
     "scenarios",
@@ -255,3 +257,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="WARNING")},
 }
+
+# --- xAPI: statements stored in Relay, forwarded to a Learning Record Store when configured -----
+# (lms/xapi). Empty endpoint: statements are kept in Relay only (and sent once one is set).
+XAPI_LRS_ENDPOINT = env.str("XAPI_LRS_ENDPOINT", default="")  # e.g. https://lrs.example.org/xapi
+XAPI_LRS_USERNAME = env.str("XAPI_LRS_USERNAME", default="")
+XAPI_LRS_PASSWORD = env.str("XAPI_LRS_PASSWORD", default="")
+XAPI_LRS_TIMEOUT = env.float("XAPI_LRS_TIMEOUT", default=10.0)  # seconds per request
+XAPI_LRS_BATCH_SIZE = env.int("XAPI_LRS_BATCH_SIZE", default=100)  # statements per POST

@@ -1,5 +1,8 @@
+from contextlib import contextmanager
+
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, transaction
 
 from lms.audit.models import AuditAction, AuditEvent
 from lms.audit.services import GENESIS_HASH, audit_verify_chain
@@ -15,9 +18,25 @@ def test_chain_links_each_record_to_the_one_before(db):
     call_command("audit_verify")
 
 
+@contextmanager
+def table_owner_bypass():
+    """What only a database superuser can do on PostgreSQL: run with triggers off."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = DEFAULT")
+
+
 def test_an_edited_record_is_detected(db):
     _, middle, _ = AuditEventFactory.create_batch(3)
-    AuditEvent.objects.filter(pk=middle.pk).update(data={"email": "someone.else@relay.test"})
+    with table_owner_bypass():
+        AuditEvent.objects.filter(pk=middle.pk).update(data={"email": "someone.else@relay.test"})
     breaks = list(audit_verify_chain())
     assert [(b.event_id, b.reason) for b in breaks] == [
         (middle.pk, "record content does not match its hash")
@@ -28,7 +47,8 @@ def test_an_edited_record_is_detected(db):
 
 def test_a_deleted_record_is_detected(db):
     _, middle, last = AuditEventFactory.create_batch(3)
-    AuditEvent.objects.filter(pk=middle.pk).delete()
+    with table_owner_bypass():
+        AuditEvent.objects.filter(pk=middle.pk).delete()
     breaks = list(audit_verify_chain())
     assert [b.event_id for b in breaks] == [last.pk]
 
@@ -42,4 +62,16 @@ def test_actor_and_organisation_are_recorded(city):
     )
     assert event.actor_label == "admin@relay.test"
     assert event.organisation == city.department
+    assert list(audit_verify_chain()) == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+@pytest.mark.parametrize("change", ["update", "delete"])
+def test_postgresql_refuses_to_change_or_delete_an_event(db, change):
+    event = AuditEventFactory()
+    rows = AuditEvent.objects.filter(pk=event.pk)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        rows.update(target="edited") if change == "update" else rows.delete()
+    event.refresh_from_db()
+    assert event.target != "edited"
     assert list(audit_verify_chain()) == []

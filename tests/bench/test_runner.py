@@ -37,6 +37,7 @@ DEFAULT_SCENARIOS = [
     "certificate_pdf",
     "readiness_dashboard",
     "my_career",
+    "api_staff_list",
 ]
 
 

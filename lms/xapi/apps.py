@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class XapiConfig(AppConfig):
+    name = "lms.xapi"
+    label = "xapi"
+    verbose_name = "xAPI learning records"
