@@ -1,39 +1,20 @@
 """Forms of the credential pages. Decision forms carry a hidden `request_key` (see
 `courses.field.forms.KeyedForm`), so a double tap reaches the service with the same key."""
 
-import datetime
-
 from django import forms
 
 from certificates.models import CredentialKind, CredentialType, JobRole
 from courses.field.forms import KeyedForm
 from lms.accounts.models import Organisation
+from lms.forms import date_input, within_calendar
 
 EVIDENCE_HELP = "A PDF, PNG or JPEG scan or photo of the certificate, up to 10 MB."
-
-
-def _date_input():
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-# Dates asked about ("status on", "ready on") stay well inside the calendar: month arithmetic
-# near years 1 and 9999 would leave it.
-EARLIEST_DAY = datetime.date(1900, 1, 1)
-LATEST_DAY = datetime.date(2199, 12, 31)
-
-
-def within_calendar(day: datetime.date | None) -> datetime.date | None:
-    if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
-        raise forms.ValidationError(
-            f"Give a date between {EARLIEST_DAY:%Y} and {LATEST_DAY:%Y}, as YYYY-MM-DD."
-        )
-    return day
 
 
 class StatusOnForm(forms.Form):
     """`?on=YYYY-MM-DD`: every status as it will be (or was) on that day."""
 
-    on = forms.DateField(label="Status on", widget=_date_input(), required=False)
+    on = forms.DateField(label="Status on", widget=date_input(), required=False)
 
     def clean_on(self):
         return within_calendar(self.cleaned_data["on"])
@@ -45,10 +26,10 @@ class RecordForm(KeyedForm):
         queryset=CredentialType.objects.filter(kind=CredentialKind.EXTERNAL, active=True),
         empty_label="Choose the credential",
     )
-    issued_on = forms.DateField(label="Issued on", widget=_date_input())
+    issued_on = forms.DateField(label="Issued on", widget=date_input())
     expires_on = forms.DateField(
         label="Expires on",
-        widget=_date_input(),
+        widget=date_input(),
         required=False,
         help_text="As printed on the certificate. Leave empty only if it never expires.",
     )
@@ -82,7 +63,7 @@ class DecisionForm(KeyedForm):
 
 
 class ExtendForm(KeyedForm):
-    expires_on = forms.DateField(label="New expiry date", widget=_date_input())
+    expires_on = forms.DateField(label="New expiry date", widget=date_input())
     reason = forms.CharField(
         label="Reason", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -112,7 +93,7 @@ class CEForm(KeyedForm):
         max_value=200,
         widget=forms.NumberInput(attrs={"step": "0.25", "inputmode": "decimal"}),
     )
-    completed_on = forms.DateField(label="Date completed", widget=_date_input())
+    completed_on = forms.DateField(label="Date completed", widget=date_input())
     evidence = forms.FileField(
         label="Certificate of attendance",
         help_text=EVIDENCE_HELP,

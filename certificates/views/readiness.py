@@ -17,7 +17,6 @@ from django.views.decorators.http import require_GET
 
 from certificates import permissions
 from certificates.charts import readiness_by_organisation_svg
-from certificates.forms import within_calendar
 from certificates.models import JobRole
 from certificates.readiness import BAND_LABELS
 from certificates.selectors.readiness_board import (
@@ -30,16 +29,13 @@ from certificates.selectors.readiness_person import person_readiness
 from certificates.services.exports import export_record
 from lms.accounts.models import StaffProfile
 from lms.accounts.permissions import can_view_staff
+from lms.forms import date_input, within_calendar
 from lms.spreadsheets import csv_response, xlsx_response
 
 PAGE_LIMIT = 100  # candidates listed on the page (as the compliance board); exports have all
 EXPORT_FORMATS = ("csv", "xlsx")
 DATE_ERROR = "Give the date as YYYY-MM-DD, for example 2026-09-01."
 MINIMUM_ERROR = "Give the minimum readiness as a whole number from 0 to 100."
-
-
-def _date_input():
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _today(user) -> datetime.date:
@@ -54,7 +50,7 @@ class OnForm(forms.Form):
     on = forms.DateField(
         label="Ready on",
         required=False,
-        widget=_date_input(),
+        widget=date_input(),
         help_text="Credentials that expire before this date count as missing.",
         error_messages={"invalid": DATE_ERROR},
     )

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from courses.field.engine import RatingInput, TaskBookSpec
 from courses.models import CallType, ObservationContext, RideAlong, TaskBookPage
 from lms.accounts.models import User
+from lms.forms import date_input
 
 NOT_OBSERVED = "NO"
 
@@ -31,16 +32,12 @@ class KeyedForm(forms.Form):
             self.add_error(None, error.messages)
 
 
-def _date_input():
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
 def _time_input():
     return forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 
 class RideAlongForm(KeyedForm):
-    shift_date = forms.DateField(label="Date", widget=_date_input())
+    shift_date = forms.DateField(label="Date", widget=date_input())
     start = forms.TimeField(label="Start", widget=_time_input())
     end = forms.TimeField(
         label="End", widget=_time_input(), help_text="An end before the start means overnight."
@@ -202,7 +199,7 @@ def report_initial(report) -> dict:
 
 
 class TaskObservationForm(KeyedForm):
-    observed_on = forms.DateField(label="Date performed", widget=_date_input())
+    observed_on = forms.DateField(label="Date performed", widget=date_input())
     satisfactory = forms.TypedChoiceField(
         label="Performance",
         choices=[("yes", "Satisfactory: to the standard"), ("no", "Not yet to the standard")],
@@ -261,7 +258,7 @@ class StartForm(KeyedForm):
     secondary_fto = forms.ModelChoiceField(
         label="Secondary FTO", queryset=User.objects.none(), required=False
     )
-    started_on = forms.DateField(label="Starts on", widget=_date_input())
+    started_on = forms.DateField(label="Starts on", widget=date_input())
 
     def __init__(self, *args, task_books, ftos, **kwargs):
         super().__init__(*args, **kwargs)

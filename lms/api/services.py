@@ -24,6 +24,14 @@ def _new_secret() -> tuple[str, str]:
     return prefix, f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
 
 
+def audit_organisation(token: ApiToken) -> Organisation | None:
+    """The organisation a token's audit rows belong to: the one it is limited to, else its
+    owner's (so HR searching their organisation's log finds their people's tokens)."""
+    if token.organisation_id is not None:
+        return token.organisation
+    return Organisation.objects.filter(staff__user_id=token.owner_id).first()
+
+
 def api_token_create(
     *,
     owner,
@@ -84,7 +92,7 @@ def api_token_create(
         audit_record(
             action=AuditAction.API_TOKEN_CREATED,
             actor=owner,
-            organisation=organisation,
+            organisation=audit_organisation(token),
             request=request,
             target=f"api_token:{token.pk}",
             data={
@@ -114,7 +122,7 @@ def api_token_revoke(
         audit_record(
             action=AuditAction.API_TOKEN_REVOKED,
             actor=actor,
-            organisation=locked.organisation,
+            organisation=audit_organisation(locked),
             request=request,
             target=f"api_token:{locked.pk}",
             data={"prefix": locked.prefix, "owner": locked.owner_id},

@@ -1,17 +1,13 @@
 """The audit search form (GET): every filter optional; an unknown action or an organisation
 out of reach is a form error, not an empty result."""
 
-import datetime
-
 from django import forms
+
+from lms.forms import date_input, within_calendar
 
 from .models import AuditAction
 
 DATE_ERROR = "Give the date as YYYY-MM-DD, for example 2026-09-01."
-
-
-def _date_input():
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class AuditSearchForm(forms.Form):
@@ -40,12 +36,12 @@ class AuditSearchForm(forms.Form):
         },
     )
     since = forms.DateField(
-        label="From", required=False, widget=_date_input(), error_messages={"invalid": DATE_ERROR}
+        label="From", required=False, widget=date_input(), error_messages={"invalid": DATE_ERROR}
     )
     until = forms.DateField(
         label="To (inclusive)",
         required=False,
-        widget=_date_input(),
+        widget=date_input(),
         error_messages={"invalid": DATE_ERROR},
     )
 
@@ -56,11 +52,10 @@ class AuditSearchForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         for name in ("since", "until"):
-            day = cleaned.get(name)
-            if day is not None and not datetime.date(1900, 1, 1) <= day <= datetime.date(
-                2199, 12, 31
-            ):
-                self.add_error(name, "Give a date between 1900 and 2199.")
+            try:
+                within_calendar(cleaned.get(name))
+            except forms.ValidationError as error:
+                self.add_error(name, error)
         since, until = cleaned.get("since"), cleaned.get("until")
         if since and until and since > until:
             self.add_error("until", "The end date is before the start date.")

@@ -7,8 +7,8 @@ import datetime
 
 from django import forms
 
-from certificates.forms import within_calendar
 from lms.accounts.models import FundingSource
+from lms.forms import date_input, within_calendar
 
 from .selectors.common import ReportFilters
 from .selectors.release import DEFAULT_BEYOND_DAYS
@@ -16,10 +16,6 @@ from .selectors.release import DEFAULT_BEYOND_DAYS
 DATE_ERROR = "Give the date as YYYY-MM-DD, for example 2026-09-01."
 MAX_MONTHS = 60
 BEYOND_ERROR = "Give a whole number of days from 1 to 3650."
-
-
-def _date_input():
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def default_range(today: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -32,13 +28,13 @@ class ReportFilterForm(forms.Form):
     date_from = forms.DateField(
         label="From",
         required=False,
-        widget=_date_input(),
+        widget=date_input(),
         error_messages={"invalid": DATE_ERROR},
     )
     date_to = forms.DateField(
         label="To",
         required=False,
-        widget=_date_input(),
+        widget=date_input(),
         help_text="Both days count. Empty: the last 12 months.",
         error_messages={"invalid": DATE_ERROR},
     )

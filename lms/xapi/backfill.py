@@ -106,55 +106,34 @@ def _scenario_attempts(rows, url):
     return [events.scenario_attempt(r, lookups=lookups, base_url=url) for r in rows]
 
 
-def _field_specs(rows, url, build):
+def _field_specs(rows, url, build, *, with_spec=True, **extra):
+    """Statement specs for field-training records: `build` is one of the events functions,
+    given the record's training (and its task-book spec, unless `with_spec` is false)."""
     trainings = _trainings(r.training_id for r in rows)
     lookups = lookups_load(page_ids={t.module_id for t, _ in trainings.values()}, depth=1)
-    return [build(r, *trainings[r.training_id], lookups, url) for r in rows]
+    specs = []
+    for r in rows:
+        training, spec = trainings[r.training_id]
+        kwargs = {"spec": spec} if with_spec else {}
+        kwargs.update({name: value(r) for name, value in extra.items()})
+        specs.append(build(r, training=training, lookups=lookups, base_url=url, **kwargs))
+    return specs
 
 
 def _observation_reports(rows, url):
-    return _field_specs(
-        rows,
-        url,
-        lambda r, training, spec, lookups, url: events.observation_report(
-            r,
-            training=training,
-            spec=spec,
-            ratings=r.ratings.all(),
-            lookups=lookups,
-            base_url=url,
-        ),
-    )
+    return _field_specs(rows, url, events.observation_report, ratings=lambda r: r.ratings.all())
 
 
 def _task_observations(rows, url):
-    return _field_specs(
-        rows,
-        url,
-        lambda r, training, spec, lookups, url: events.task_observation(
-            r, training=training, spec=spec, lookups=lookups, base_url=url
-        ),
-    )
+    return _field_specs(rows, url, events.task_observation)
 
 
 def _phase_approvals(rows, url):
-    return _field_specs(
-        rows,
-        url,
-        lambda r, training, spec, lookups, url: events.phase_approval(
-            r, training=training, spec=spec, lookups=lookups, base_url=url
-        ),
-    )
+    return _field_specs(rows, url, events.phase_approval)
 
 
 def _field_releases(rows, url):
-    return _field_specs(
-        rows,
-        url,
-        lambda r, training, spec, lookups, url: events.field_release(
-            r, training=training, lookups=lookups, base_url=url
-        ),
-    )
+    return _field_specs(rows, url, events.field_release, with_spec=False)
 
 
 _SIGNOFF_FIELDS = ("pk", "trainee_id", "training_id", "signer_id", "phase_index", "signed_at")

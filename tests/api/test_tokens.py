@@ -114,6 +114,28 @@ def test_the_owner_revokes_once_and_the_audit_says_so(city):
     assert AuditEvent.objects.filter(action=AuditAction.API_TOKEN_REVOKED).count() == 1
 
 
+def test_token_audit_rows_belong_to_the_owners_organisation_unless_the_token_is_limited(city):
+    """HR searching their organisation's log finds their people's tokens: an unlimited token's
+    rows carry its owner's organisation, a limited token's the one it is limited to."""
+    hr = city.user("hr")
+    home = hr.staff_profile.organisation
+    unlimited, _secret = api_token_create(owner=hr, name="All", scopes=["staff:read"])
+    api_token_revoke(actor=hr, token=unlimited)
+    rows = AuditEvent.objects.filter(target=f"api_token:{unlimited.pk}")
+    assert sorted(rows.values_list("action", flat=True)) == [
+        "api_token_created",
+        "api_token_revoked",
+    ]
+    assert set(rows.values_list("organisation_id", flat=True)) == {home.pk}
+    other = city.sharing_cbo
+    assert other.pk != home.pk
+    limited, _secret = api_token_create(
+        owner=hr, name="CBO", scopes=["staff:read"], organisation=other
+    )
+    event = AuditEvent.objects.get(target=f"api_token:{limited.pk}")
+    assert event.organisation_id == other.pk
+
+
 def test_only_the_owner_or_an_administrator_revokes(city):
     hr = city.user("hr")
     token, _secret = api_token_create(owner=hr, name="Sync", scopes=["staff:read"])

@@ -24,8 +24,26 @@ from .common import NO_JOB_ROLE, ReportFilters, Scope, counted_staff, staff_filt
 DEFAULT_BEYOND_DAYS = 180
 
 
+class _DaysToRelease:
+    """People released, and the median and 90th percentile of their days from hire."""
+
+    days: tuple[int, ...]
+
+    @property
+    def released(self) -> int:
+        return len(self.days)
+
+    @property
+    def median(self) -> float | None:
+        return median(self.days)
+
+    @property
+    def p90(self) -> int | None:
+        return percentile(self.days, 90)
+
+
 @dataclass(frozen=True)
-class ReleaseLine:
+class ReleaseLine(_DaysToRelease):
     organisation_id: int
     organisation: str
     job_role_id: int | None
@@ -33,39 +51,15 @@ class ReleaseLine:
     days: tuple[int, ...]  # days from hire to release, one per person released
     still_in_training: int
 
-    @property
-    def released(self) -> int:
-        return len(self.days)
-
-    @property
-    def median(self) -> float | None:
-        return median(self.days)
-
-    @property
-    def p90(self) -> int | None:
-        return percentile(self.days, 90)
-
 
 @dataclass(frozen=True)
-class ReleaseReport:
+class ReleaseReport(_DaysToRelease):
     lines: list[ReleaseLine]
     beyond_days: int
 
     @property
     def days(self) -> tuple[int, ...]:
         return tuple(day for line in self.lines for day in line.days)
-
-    @property
-    def released(self) -> int:
-        return len(self.days)
-
-    @property
-    def median(self) -> float | None:
-        return median(self.days)
-
-    @property
-    def p90(self) -> int | None:
-        return percentile(self.days, 90)
 
     @property
     def still_in_training(self) -> int:
