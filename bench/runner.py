@@ -25,6 +25,8 @@ from django.test.utils import CaptureQueriesContext
 from .context import BenchContext, BenchmarkError
 from .scenarios import BASELINE, LEARNER, REGISTRY, Request, Scenario
 
+BLOCK = 10  # a scenario's timed requests alternate with the baseline's in blocks of this many
+
 
 @dataclass(frozen=True)
 class Build:
@@ -50,6 +52,22 @@ class ScenarioResult:
 # --- Building the data set ---------------------------------------------------------------------
 
 
+def ensure_database() -> None:
+    """Create the bench's PostgreSQL database when it does not exist yet (a fresh machine),
+    through the server's maintenance database; SQLite creates its file by itself."""
+    if connection.vendor != "postgresql":
+        return
+    name = connection.settings_dict["NAME"]
+    try:
+        connection.ensure_connection()
+        return
+    except DatabaseError as error:
+        if "does not exist" not in str(error):
+            raise
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(f"CREATE DATABASE {connection.ops.quote_name(name)}")
+
+
 def build_database(*, size: int, marker: Path, rebuild: bool = False) -> Build:
     """Migrate and seed the current database with `seed_demo --size`, unless already done.
 
@@ -61,6 +79,7 @@ def build_database(*, size: int, marker: Path, rebuild: bool = False) -> Build:
         if recorded is not None and _is_seeded():
             return Build(seed_seconds=recorded, reused=True)
     marker.unlink(missing_ok=True)
+    ensure_database()
     call_command("migrate", interactive=False, verbosity=0)
     call_command("createcachetable", verbosity=0)
     started = time.perf_counter()
@@ -98,17 +117,18 @@ def run_scenarios(
     repeat: int,
     warmup: int,
     registry: Mapping[str, Scenario] = REGISTRY,
+    block: int = BLOCK,
 ) -> list[ScenarioResult]:
     """Time each named scenario (and always the baseline, first) on the current connection.
 
-    Per scenario: `warmup` discarded requests, then `repeat` timed ones, each followed by one
-    baseline request, timed too; then one more request inside CaptureQueriesContext to count its
-    queries. A machine's speed drifts over a run of minutes, so each scenario's ratio is taken
-    against the baseline requests timed between its own. Any response other than 200 raises
-    BenchmarkError.
+    Per scenario: `warmup` discarded requests, then `repeat` timed ones in blocks of `block`,
+    each block followed by as many baseline requests, timed too; then one more request inside
+    CaptureQueriesContext to count its queries. A machine's speed drifts over a run of minutes,
+    so each scenario's ratio is taken against the baseline requests timed between its own. Any
+    response other than 200 raises BenchmarkError.
     """
-    if repeat < 1 or warmup < 0:
-        raise BenchmarkError("repeat must be at least 1 and warmup at least 0")
+    if repeat < 1 or warmup < 0 or block < 1:
+        raise BenchmarkError("repeat and block must be at least 1, and warmup at least 0")
     names = check_names(names, registry=registry)
     context = BenchContext(size=size)
     baseline = registry[BASELINE](context)
@@ -117,7 +137,9 @@ def run_scenarios(
         if name == BASELINE:
             continue
         request = registry[name](context)
-        measured = _measure(name, request, repeat=repeat, warmup=warmup, paired=baseline)
+        measured = _measure(
+            name, request, repeat=repeat, warmup=warmup, paired=baseline, block=block
+        )
         results.append(_result(name, size, measured, extra=getattr(request, "extra", None)))
     return results
 
@@ -157,11 +179,21 @@ def check_names(names: Iterable[str], *, registry: Mapping[str, Scenario] = REGI
 
 
 def _measure(
-    name: str, request: Request, *, repeat: int, warmup: int, paired: Request | None = None
+    name: str,
+    request: Request,
+    *,
+    repeat: int,
+    warmup: int,
+    paired: Request | None = None,
+    block: int = BLOCK,
 ) -> _Measured:
-    """Time `request`; with `paired`, time one of those right after each (the baseline).
+    """Time `request`; with `paired` (the baseline), alternate blocks of `block` requests of
+    each, so both are timed over the same minutes of the run.
 
-    Without a pair the scenario is its own baseline (that is the baseline's row).
+    Blocks rather than single requests: a heavy page's garbage and evicted caches would
+    otherwise land in the very next baseline request and flatter the ratio; within a block each
+    request runs warm after its own kind, as a server's steady traffic would. Without a pair
+    the scenario is its own baseline (that is the baseline's row).
     """
     # A slow scenario's request may cap the repeats it is given.
     repeat = min(repeat, getattr(request, "max_repeat", repeat))
@@ -170,10 +202,11 @@ def _measure(
         _check(name, request())
     gc.collect()
     samples, baseline_samples = [], []
-    for _ in range(repeat):
-        samples.append(_timed(name, request))
+    for start in range(0, repeat, block):
+        count = min(block, repeat - start)
+        samples.extend(_timed(name, request) for _ in range(count))
         if paired is not None:
-            baseline_samples.append(_timed(BASELINE, paired))
+            baseline_samples.extend(_timed(BASELINE, paired) for _ in range(count))
     with CaptureQueriesContext(connection) as queries:
         _check(name, request())
     return _Measured(samples, baseline_samples or samples, len(queries))
