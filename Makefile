@@ -29,6 +29,8 @@ demo: migrate
 	$(PY) manage.py seed_demo
 	@$(PY) manage.py demo_logins
 	@echo "Relay is starting on http://$(HOST):$(PORT)/ (Ctrl-C stops the server and the worker)"
+	@# A task a killed worker left running is queued again (one worker here, so none is live).
+	$(PY) manage.py tasks_recover --older-than 0
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(PY) manage.py db_worker --queue-name '*' --no-reload & \
 	  $(PY) manage.py runserver --noreload $(HOST):$(PORT)
@@ -41,6 +43,7 @@ test: $(STAMP) lint
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit -c pyproject.toml -r lms courses scenarios certificates bench -q
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

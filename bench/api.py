@@ -16,7 +16,7 @@ from lms.api.services import api_token_create
 from .context import BenchContext, BenchmarkError
 
 HR = "hr@relay.test"
-TOKEN_NAME = "Bench: api_staff_list"  # noqa: S105 - a label, not a secret
+TOKEN_NAME = "Bench: api_staff_list"  # noqa: S105 - a label, not a secret  # nosec B105
 PATH = "/api/v1/staff?limit=100"
 
 

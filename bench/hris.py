@@ -70,7 +70,7 @@ def bench_organisation() -> Organisation:
 
 def bench_csv(*, count: int = ROWS, prefix: str = "HB", seed: int = SEED) -> bytes:
     """`count` people, the same bytes for the same arguments and job roles in the database."""
-    rng = random.Random(seed)  # noqa: S311 - reproducible bench data, not a secret
+    rng = random.Random(seed)  # noqa: S311 - reproducible bench data, not a secret  # nosec B311
     roles = list(JobRole.objects.order_by("name").values_list("name", flat=True)) or [""]
     statuses = [StaffStatus.ACTIVE] * 14 + [StaffStatus.TRAINEE] * 4 + [StaffStatus.ON_LEAVE]
     funding = ["", "", "", *FundingSource.values]

@@ -110,7 +110,7 @@ def _task_book() -> TaskBookPage:
         category=CompetencyCategory.objects.create(name="Bench", slug="bench"), name="Bench"
     )
     module = _field_module()
-    rng = random.Random(SEED)  # noqa: S311 - reproducible bench data, not a secret
+    rng = random.Random(SEED)  # noqa: S311 - reproducible bench data, not a secret  # nosec B311
     page = TaskBookPage(
         title=TASK_BOOK_TITLE,
         phases=[
@@ -184,7 +184,7 @@ def ensure_chain(training: FieldTraining, *, count: int = SIGNOFFS) -> int:
 
 
 def _observation(training: FieldTraining, tasks: list, n: int) -> TaskObservation:
-    rng = random.Random(SEED + n)  # noqa: S311 - reproducible bench data, not a secret
+    rng = random.Random(SEED + n)  # noqa: S311 - reproducible bench data, not a secret  # nosec B311
     phase_index, task = tasks[rng.randrange(len(tasks))]
     signed_at = FIRST_SIGNED_AT + datetime.timedelta(minutes=3 * n)
     return TaskObservation(

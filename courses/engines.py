@@ -84,7 +84,7 @@ def question_order(
     """The order a learner sees: shuffled per attempt (seeded, so a reload shows the same)."""
     ordered = list(questions)
     if shuffle:
-        random.Random(seed).shuffle(ordered)  # noqa: S311 - presentation order, not security
+        random.Random(seed).shuffle(ordered)  # noqa: S311 - presentation order, not security  # nosec B311
     return ordered
 
 

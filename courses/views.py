@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from lms.accounts.models import Organisation, StaffProfile
 from lms.accounts.permissions import can_view_staff
+from lms.navigation import local_target
 from lms.spreadsheets import safe_cell
 
 from . import selectors
@@ -266,7 +267,7 @@ def _grid_csv(request, program, assignments):
         modules = selectors.modules_by_program([program])[program.pk]
         yield writer.writerow(
             ["Name", "Email", "Employee id", "Organisation", "Assigned", "Due", "Completed"]
-            + [m.title for m in modules]
+            + [safe_cell(m.title) for m in modules]
         )
         paginator = Paginator(assignments, 500)
         for number in paginator.page_range:
@@ -374,7 +375,7 @@ def progress_reset(request, pk: int):
             messages.success(
                 request, f"{progress.module.title} reopened for {progress.user.display_name}."
             )
-    return redirect(request.POST.get("next") or reverse("courses:team"))
+    return redirect(local_target(request, request.POST.get("next"), reverse("courses:team")))
 
 
 @login_required

@@ -40,4 +40,5 @@ def navigation(request):
     if "wagtailadmin.access_admin" in granted:
         items.append(("Curriculum admin", "/cms/"))
     items.append(("Account", url("account_email")))
+    items.append(("My data", url("accounts:my_data")))
     return {"nav_items": items, "user_roles": [role.label for role in roles]}

@@ -218,7 +218,7 @@ def _panels(request, fingerprint: Fingerprint, home: HomeData | None) -> dict[st
 
 def _with_token(html: str, csrf_token: str) -> SafeString:
     # The templates escaped everything a person wrote; only the marker is replaced.
-    return mark_safe(html.replace(CSRF_MARKER, csrf_token))  # noqa: S308
+    return mark_safe(html.replace(CSRF_MARKER, csrf_token))  # noqa: S308 - the marker becomes Django's CSRF token  # nosec B308
 
 
 def home_panels(request, *, csrf_token: str, home: HomeData | None = None) -> dict[str, SafeString]:
@@ -251,7 +251,7 @@ def home_page(
     if len(messages.get_messages(request)) or not isinstance(granted, set):
         panels = _panels(request, fingerprint, None)
         tokened = {name: _with_token(html, csrf_token) for name, html in panels.items()}
-        return mark_safe(render_page(tokened, csrf_token))  # noqa: S308 - rendered by templates
+        return mark_safe(render_page(tokened, csrf_token))  # noqa: S308 - rendered by templates  # nosec B308
     frame = (
         fingerprint.values,
         _sources_digest(*(get_template(name).template for name in PAGE_TEMPLATES)),
@@ -264,7 +264,7 @@ def home_page(
     cached = cache.get(_page_key(user))
     if cached is not None and cached[0] == frame:
         return _with_token(cached[1], csrf_token)
-    panels = {name: mark_safe(html) for name, html in _panels(request, fingerprint, None).items()}  # noqa: S308
+    panels = {name: mark_safe(html) for name, html in _panels(request, fingerprint, None).items()}  # noqa: S308 - rendered by templates  # nosec B308
     html = render_page(panels, CSRF_MARKER)
     if home_fingerprint(user=user).values == fingerprint.values:
         cache.set(_page_key(user), (frame, html), CACHE_SECONDS)

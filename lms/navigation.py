@@ -14,6 +14,7 @@ from django import template
 from django.template import Context
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.crypto import salted_hmac
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
@@ -68,6 +69,20 @@ def main_menu(context) -> SafeString:
             tuple(context["user_roles"]),
         )
         # The template escaped everything a person wrote; only the marker is replaced.
-        rendered = mark_safe(html.replace(CSRF_MARKER, str(context["csrf_token"])))  # noqa: S308
+        rendered = mark_safe(html.replace(CSRF_MARKER, str(context["csrf_token"])))  # noqa: S308 - the marker becomes Django's CSRF token  # nosec B308
         context.render_context[MENU_TEMPLATE] = rendered
     return rendered
+
+
+def local_target(request, target: str | None, fallback: str) -> str:
+    """`target` (a form's "next") when it is a path on this site, else `fallback`: a redirect
+    never sends anyone to another site."""
+    if (
+        target
+        and target.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    ):
+        return target
+    return fallback

@@ -59,6 +59,7 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+handler400 = "lms.views.bad_request"
 handler403 = "lms.views.permission_denied"
 handler404 = "lms.views.page_not_found"
 handler500 = "lms.views.server_error"

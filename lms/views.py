@@ -1,6 +1,8 @@
 """Cross-cutting views: the role-aware home, health check and the friendly error pages."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import connection
 from django.http import Http404, HttpResponse, HttpResponseServerError, JsonResponse
 from django.middleware.csrf import get_token
@@ -61,6 +63,28 @@ def healthz(request):
     except Exception:
         return JsonResponse({"status": "unavailable"}, status=503, headers={"Retry-After": "5"})
     return JsonResponse({"status": "ok"})
+
+
+def bad_request(request, exception=None):
+    """Django's answer to a SuspiciousOperation. A body over the size limits (the form fields'
+    `DATA_UPLOAD_MAX_MEMORY_SIZE`, an upload's `RELAY_MAX_UPLOAD_BODY_SIZE`) is a 413, refused
+    before the rest of it is read; too many fields or files, a bad Host and the like are a 400.
+    Both pages are rendered without the request (its host or session may be what is wrong), and
+    under `/api/` they are JSON in the API's error shape."""
+    if isinstance(exception, RequestDataTooBig):
+        status, template = 413, "413.html"
+        limit = settings.RELAY_MAX_UPLOAD_BODY_SIZE // (1024 * 1024)
+        message = f"The request is too large: uploads may be up to {limit} MB."
+    else:
+        status, template = 400, "400.html"
+        message = "The request could not be read."
+        if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+            message = "The request has too many fields or files."
+    if request.path.startswith("/api/"):
+        from lms.api.errors import error_payload
+
+        return JsonResponse(error_payload(message), status=status)
+    return HttpResponse(loader.get_template(template).render({"message": message}), status=status)
 
 
 def permission_denied(request, exception=None):

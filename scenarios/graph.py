@@ -12,7 +12,7 @@ accessible listing shown beside the chart.
 import re
 from collections import deque
 from dataclasses import dataclass
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape, quoteattr  # writes XML, parses none  # nosec B406
 
 from scenarios.engine import Choice, PathEntry, Problem, Scenario, Step
 

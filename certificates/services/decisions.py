@@ -18,6 +18,8 @@ from courses.services.signoff import (
     record_hash,
     sha256,
 )
+from lms.audit.models import AuditAction
+from lms.audit.services import audit_record
 
 _PG_LOCK_KEY = 7_261_903
 
@@ -120,9 +122,17 @@ def decision_append(
     request_key: uuid.UUID,
     reason: str = "",
     extra: dict | None = None,
+    request=None,
 ) -> CredentialDecision:
     """Append one decision, inside the caller's transaction, after the credential is saved as
-    decided. `actor` None means Relay itself (automatic issue and renewal)."""
+    decided. `actor` None means Relay itself (automatic issue and renewal).
+
+    A person's decision (recording, verifying, rejecting, suspending, reinstating, revoking,
+    extending) also writes a `CREDENTIAL_DECIDED` audit row in the same transaction: the
+    decision, the credential's type and holder, the capacity, what changed (`extra`) and the
+    decision's hashes, so the audit log points into this chain. The reason's text and the
+    evidence stay here. Relay's own automatic issues and renewals are not person actions and
+    are recorded only in this chain (a certificate batch does not flood the audit log)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("decision_append must run inside the deciding service's transaction.")
     version, statement = STATEMENTS[kind]
@@ -156,6 +166,28 @@ def decision_append(
     head.last_sequence = decision.sequence
     head.last_hash = decision.record_hash
     head.save(update_fields=["last_sequence", "last_hash"])
+    if actor is not None:
+        audit_record(
+            action=AuditAction.CREDENTIAL_DECIDED,
+            actor=actor,
+            organisation=credential.organisation,
+            request=request,
+            target=f"credential:{credential.pk}",
+            data={
+                "decision": decision.kind,
+                "credential": str(credential.public_id),
+                "credential_type": credential.credential_type_id,
+                "title": credential.title,
+                "holder": credential.holder_id,
+                "capacity": actor_role,
+                "reason_given": bool(reason),
+                **({"changed": extra} if extra else {}),
+                "sequence": decision.sequence,
+                "content_hash": content_hash,
+                "record_hash": decision.record_hash,
+            },
+            now=decided_at,
+        )
     return decision
 
 

@@ -144,29 +144,66 @@ def certificate_batch_run(
     *, batch_id: int, now: datetime.datetime | None = None
 ) -> CertificateBatch:
     """Render a batch's certificates one by one, counting each as done or failed as it goes
-    (so a progress page sees it move). Idempotent: a re-run after a crash starts after the last
-    one counted; a finished batch is left as it is."""
+    (so a progress page sees it move). A finished batch is left as it is.
+
+    Safe to run again after a worker died part-way, and even beside another run of the same
+    batch (a task re-queued while its first worker was still alive): each certificate is
+    rendered and counted in one transaction, and the count moves only from the position this
+    run read (`done + failed`), so an item another run counted meanwhile is not counted
+    twice; this run then carries on from wherever the batch has got to."""
     batch = CertificateBatch.objects.get(pk=batch_id)
     if batch.status in (BatchStatus.DONE, BatchStatus.FAILED):
         return batch
     CertificateBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.RUNNING)
-    position = batch.done + batch.failed
-    remaining = batch.credential_ids[position:]
-    credentials = Credential.objects.select_related("holder", "organisation").in_bulk(remaining)
-    for pk in remaining:
-        credential = credentials.get(pk)
+    ids = batch.credential_ids
+    while True:
+        position = _batch_position(batch.pk)
+        if position >= len(ids):
+            break
+        _batch_render_one(
+            batch_pk=batch.pk, position=position, credential_pk=ids[position], now=now
+        )
+    batch.refresh_from_db()
+    if batch.status == BatchStatus.RUNNING:
+        batch.status = BatchStatus.FAILED if batch.failed and not batch.done else BatchStatus.DONE
+        batch.finished_at = now or timezone.now()
+        batch.save(update_fields=["status", "finished_at"])
+    return batch
+
+
+def _batch_position(batch_pk: int) -> int:
+    done, failed = CertificateBatch.objects.values_list("done", "failed").get(pk=batch_pk)
+    return done + failed
+
+
+def _batch_render_one(*, batch_pk: int, position: int, credential_pk: int, now) -> None:
+    """Render the certificate at `position` and count it, in one transaction; counted only if
+    the batch is still at `position`."""
+    with transaction.atomic():
+        outcome = "done"
         try:
-            if credential is None:
-                raise ValidationError("The credential no longer exists.")
-            certificate_document(credential=credential, now=now)
+            with transaction.atomic():
+                credential = (
+                    Credential.objects.select_related("holder", "organisation")
+                    .filter(pk=credential_pk)
+                    .first()
+                )
+                if credential is None:
+                    raise ValidationError("The credential no longer exists.")
+                certificate_document(credential=credential, now=now)
         except Exception:
             # One bad certificate must not stop the cohort: count it, log it, go on.
-            logger.exception("Certificate of credential %s failed in batch %s", pk, batch.pk)
-            CertificateBatch.objects.filter(pk=batch.pk).update(failed=F("failed") + 1)
-        else:
-            CertificateBatch.objects.filter(pk=batch.pk).update(done=F("done") + 1)
-    batch.refresh_from_db()
-    batch.status = BatchStatus.FAILED if batch.failed and not batch.done else BatchStatus.DONE
-    batch.finished_at = now or timezone.now()
-    batch.save(update_fields=["status", "finished_at"])
-    return batch
+            logger.exception(
+                "Certificate of credential %s failed in batch %s", credential_pk, batch_pk
+            )
+            outcome = "failed"
+        counted = (
+            CertificateBatch.objects.filter(pk=batch_pk)
+            .alias(position=F("done") + F("failed"))
+            .filter(position=position)
+            .update(**{outcome: F(outcome) + 1})
+        )
+        if not counted:
+            logger.warning(
+                "Batch %s: position %s was counted by another run; carrying on", batch_pk, position
+            )

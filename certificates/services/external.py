@@ -37,6 +37,7 @@ def external_record(
     evidence: Evidence,
     request_key: uuid.UUID,
     now=None,
+    request=None,
 ) -> Credential:
     """A staff member records a credential earned elsewhere, with evidence; it waits for HR.
     If they hold an instance of the type, the new one renews it once verified."""
@@ -91,6 +92,7 @@ def external_record(
             actor_role=HOLDER_CAPACITY if actor.pk == holder.pk else HR_CAPACITY,
             decided_at=now,
             request_key=request_key,
+            request=request,
         )
         return credential
 
@@ -108,7 +110,14 @@ def external_record(
 
 
 def external_verify(
-    *, actor, credential: Credential, verified: bool, reason: str = "", request_key, now=None
+    *,
+    actor,
+    credential: Credential,
+    verified: bool,
+    reason: str = "",
+    request_key,
+    now=None,
+    request=None,
 ) -> CredentialDecision:
     """HR verifies (or rejects, with a reason) a recorded external credential. Verifying one
     that renews an instance the holder holds marks that one renewed."""
@@ -151,4 +160,5 @@ def external_verify(
         request_key=request_key,
         now=now,
         change=change,
+        request=request,
     )

@@ -21,7 +21,18 @@ from .decisions import decision_append
 from .earning import HR_CAPACITY
 
 
-def _decide(credential: Credential, *, kind, actor, reason, request_key, now, change, extra=None):
+def _decide(
+    credential: Credential,
+    *,
+    kind,
+    actor,
+    reason,
+    request_key,
+    now,
+    change,
+    extra=None,
+    request=None,
+):
     existing = CredentialDecision.objects.filter(request_key=request_key).first()
     if existing is not None:
         return existing
@@ -42,6 +53,7 @@ def _decide(credential: Credential, *, kind, actor, reason, request_key, now, ch
             request_key=request_key,
             reason=reason,
             extra=extra,
+            request=request,
         )
 
 
@@ -59,7 +71,9 @@ def _decided(credential: Credential) -> bool:
     return credential.verification in (Verification.VERIFIED, Verification.NOT_NEEDED)
 
 
-def _set_state(credential: Credential, *, actor, state: str, kind, reason, request_key, now):
+def _set_state(
+    credential: Credential, *, actor, state: str, kind, reason, request_key, now, request=None
+):
     def change(locked):
         locked.state = state
 
@@ -71,10 +85,13 @@ def _set_state(credential: Credential, *, actor, state: str, kind, reason, reque
         request_key=request_key,
         now=now or timezone.now(),
         change=change,
+        request=request,
     )
 
 
-def credential_suspend(*, actor, credential: Credential, reason: str, request_key, now=None):
+def credential_suspend(
+    *, actor, credential: Credential, reason: str, request_key, now=None, request=None
+):
     permissions.ensure_can_manage(actor=actor, credential=credential)
     credential.refresh_from_db()  # decide on the credential as it is now
     if credential.state != CredentialState.ACTIVE or not _decided(credential):
@@ -87,10 +104,13 @@ def credential_suspend(*, actor, credential: Credential, reason: str, request_ke
         reason=reason,
         request_key=request_key,
         now=now,
+        request=request,
     )
 
 
-def credential_reinstate(*, actor, credential: Credential, reason: str, request_key, now=None):
+def credential_reinstate(
+    *, actor, credential: Credential, reason: str, request_key, now=None, request=None
+):
     permissions.ensure_can_manage(actor=actor, credential=credential)
     credential.refresh_from_db()
     if credential.state != CredentialState.SUSPENDED:
@@ -103,10 +123,13 @@ def credential_reinstate(*, actor, credential: Credential, reason: str, request_
         reason=reason,
         request_key=request_key,
         now=now,
+        request=request,
     )
 
 
-def credential_revoke(*, actor, credential: Credential, reason: str, request_key, now=None):
+def credential_revoke(
+    *, actor, credential: Credential, reason: str, request_key, now=None, request=None
+):
     permissions.ensure_can_manage(actor=actor, credential=credential)
     credential.refresh_from_db()
     if credential.state == CredentialState.REVOKED:
@@ -119,11 +142,19 @@ def credential_revoke(*, actor, credential: Credential, reason: str, request_key
         reason=reason,
         request_key=request_key,
         now=now,
+        request=request,
     )
 
 
 def credential_extend(
-    *, actor, credential: Credential, expires_on: datetime.date, reason: str, request_key, now=None
+    *,
+    actor,
+    credential: Credential,
+    expires_on: datetime.date,
+    reason: str,
+    request_key,
+    now=None,
+    request=None,
 ):
     """A new expiry with a reason and an approver: a recorded decision, the original expiry
     kept on the credential and in the decision."""
@@ -152,4 +183,5 @@ def credential_extend(
             "previous_expires_on": previous.isoformat(),
             "new_expires_on": expires_on.isoformat(),
         },
+        request=request,
     )

@@ -313,7 +313,7 @@ def _notify_batch(tables: _Tables, *, now, batch_size: int, result: SweepResult)
     stamp = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT MAX(b.id) FROM (SELECT r.id AS id FROM {tables.reminder} r "  # noqa: S608
+            f"SELECT MAX(b.id) FROM (SELECT r.id AS id FROM {tables.reminder} r "  # noqa: S608 - names from model metadata
             "WHERE r.notified_at IS NULL ORDER BY r.id LIMIT %s) b",
             [batch_size],
         )

@@ -40,12 +40,13 @@ def compliance(request):
     )
     filters = form.cleaned_data if form.is_valid() else {}
     organisation, job_role = filters.get("organisation"), filters.get("job_role")
-    board = selectors.compliance_board(
-        user=request.user,
-        organisation_id=organisation.pk if organisation else None,
-        job_role_id=job_role.pk if job_role else None,
-    )
+    scope = {
+        "user": request.user,
+        "organisation_id": organisation.pk if organisation else None,
+        "job_role_id": job_role.pk if job_role else None,
+    }
     if request.GET.get("format") == "csv":
+        board = selectors.compliance_board(**scope)
         export_record(
             user=request.user,
             request=request,
@@ -57,6 +58,8 @@ def compliance(request):
             rows=len(board.rows),
         )
         return _board_csv(board)
+    # The page shows every count but only the first rows of each list: it is read as counts.
+    board = selectors.compliance_summary(**scope, limit=BOARD_LIST_LIMIT)
     query = request.GET.copy()
     query["format"] = "csv"
     return render(

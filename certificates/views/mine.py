@@ -82,6 +82,7 @@ def record(request):
                     certificate_number=form.cleaned_data["certificate_number"],
                     evidence=evidence,
                     request_key=form.cleaned_data["request_key"],
+                    request=request,
                 )
             except ValidationError as error:
                 form.apply(error)
@@ -221,7 +222,7 @@ def decide(request, public_id, action: str):
             form.add_error(None, f"“{spec.label}” does not apply to this credential now.")
         else:
             try:
-                _apply(action, credential, request.user, form.cleaned_data)
+                _apply(action, credential, request, form.cleaned_data)
             except ValidationError as error:
                 form.apply(error)
             else:
@@ -240,8 +241,13 @@ _DONE = {
 }
 
 
-def _apply(action: str, credential: Credential, actor, data: dict) -> None:
-    common = {"actor": actor, "credential": credential, "request_key": data["request_key"]}
+def _apply(action: str, credential: Credential, request, data: dict) -> None:
+    common = {
+        "actor": request.user,
+        "credential": credential,
+        "request_key": data["request_key"],
+        "request": request,
+    }
     if action in ("verify", "reject"):
         external.external_verify(**common, verified=action == "verify", reason=data["reason"])
     elif action == "extend":

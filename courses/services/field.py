@@ -242,6 +242,7 @@ def report_submit(
     supersedes: ObservationReport | None = None,
     correction_reason: str = "",
     now=None,
+    request=None,
 ) -> ObservationReport:
     """Write and sign the DOR for one shift. A correction names the report it supersedes and
     why; the original stays in the record."""
@@ -335,6 +336,7 @@ def report_submit(
             comment=reason,
             supersedes=_signature_of(SignoffKind.REPORT, supersedes),
             request_key=request_key,
+            request=request,
         )
         statement_record_observation_report(report=report)
         notifications_send(
@@ -358,7 +360,13 @@ def _signature_of(kind: str, record) -> Signoff | None:
 
 
 def report_acknowledge(
-    *, trainee, report: ObservationReport, comment: str = "", request_key: uuid.UUID, now=None
+    *,
+    trainee,
+    report: ObservationReport,
+    comment: str = "",
+    request_key: uuid.UUID,
+    now=None,
+    request=None,
 ) -> Signoff:
     """The trainee signs that they have read the DOR, with an optional comment of their own.
     The report itself cannot be changed by them."""
@@ -383,6 +391,7 @@ def report_acknowledge(
             signed_at=now,
             comment=comment,
             request_key=request_key,
+            request=request,
             payload={
                 "report_id": report.pk,
                 "report_number": report.number,
@@ -411,6 +420,7 @@ def task_observation_sign(
     supersedes: TaskObservation | None = None,
     correction_reason: str = "",
     now=None,
+    request=None,
 ) -> TaskObservation:
     """Record and sign one observed performance of a task from the trainee's task book."""
     permissions.ensure_can_sign_for_trainee(officer=fto, training=training)
@@ -471,6 +481,7 @@ def task_observation_sign(
             comment=reason,
             supersedes=_signature_of(SignoffKind.TASK, supersedes),
             request_key=request_key,
+            request=request,
         )
         statement_record_task_observation(observation=observation)
         return observation
@@ -525,7 +536,13 @@ def _lock(training: FieldTraining) -> FieldTraining:
 
 
 def phase_recommend(
-    *, fto, training: FieldTraining, comment: str = "", request_key: uuid.UUID, now=None
+    *,
+    fto,
+    training: FieldTraining,
+    comment: str = "",
+    request_key: uuid.UUID,
+    now=None,
+    request=None,
 ) -> Signoff:
     """The FTO signs that the current phase's tasks are done and recommends advancing."""
     permissions.ensure_can_sign_for_trainee(officer=fto, training=training)
@@ -560,6 +577,7 @@ def phase_recommend(
             signed_at=now,
             comment=comment,
             request_key=request_key,
+            request=request,
             payload=_phase_payload(locked, spec, phase_index),
         )
 
@@ -573,7 +591,13 @@ def _open_recommendation(training: FieldTraining, phase_index: int) -> Signoff |
 
 
 def phase_approve(
-    *, supervisor, training: FieldTraining, comment: str = "", request_key: uuid.UUID, now=None
+    *,
+    supervisor,
+    training: FieldTraining,
+    comment: str = "",
+    request_key: uuid.UUID,
+    now=None,
+    request=None,
 ) -> Signoff:
     """The supervisor approves the end of the recommended phase; the trainee moves on to the
     next phase (the last phase's approval makes them ready for release)."""
@@ -601,6 +625,7 @@ def phase_approve(
             signed_at=now,
             comment=comment,
             request_key=request_key,
+            request=request,
             payload=_phase_payload(locked, spec, phase_index),
         )
         statement_record_phase_approval(signoff=signoff)
@@ -632,7 +657,14 @@ def _complete_phase_module(training: FieldTraining, phase, signoff: Signoff, now
 
 
 def phase_extend(
-    *, supervisor, training: FieldTraining, days: int, reason: str, request_key: uuid.UUID, now=None
+    *,
+    supervisor,
+    training: FieldTraining,
+    days: int,
+    reason: str,
+    request_key: uuid.UUID,
+    now=None,
+    request=None,
 ) -> PhaseExtension:
     """Extend the current phase by some days, with a reason, signed by the supervisor."""
     permissions.ensure_can_approve_phase(supervisor=supervisor, training=training)
@@ -666,6 +698,7 @@ def phase_extend(
             signed_at=now,
             comment=reason,
             request_key=request_key,
+            request=request,
         )
         return extension
 
@@ -692,6 +725,7 @@ def training_release(
     comment: str = "",
     request_key: uuid.UUID,
     now=None,
+    request=None,
 ) -> Signoff:
     """The final release, signed by a supervisor who has just re-authenticated. It completes
     the field module through the curriculum's completion interface."""
@@ -723,6 +757,7 @@ def training_release(
             comment=comment,
             reauthenticated_at=reauthenticated_at,
             request_key=request_key,
+            request=request,
             payload={
                 "training_id": locked.pk,
                 "trainee_id": locked.trainee_id,

@@ -28,6 +28,8 @@ from courses.models import (
     SignoffKind,
     TaskObservation,
 )
+from lms.audit.models import AuditAction
+from lms.audit.services import audit_chain_lock, audit_record
 
 GENESIS_HASH = "0" * 64
 _PG_LOCK_KEY = 7_261_902
@@ -68,6 +70,18 @@ STATEMENTS: dict[str, tuple[int, str]] = {
         "I have reviewed the trainee's complete field training record and release them to solo "
         "duty in this position.",
     ),
+}
+
+
+# What a signature's `subject_id` names, by kind (the audit row's subject).
+SUBJECT_KINDS: dict[str, str] = {
+    SignoffKind.TASK: "task_observation",
+    SignoffKind.REPORT: "observation_report",
+    SignoffKind.REPORT_ACKNOWLEDGEMENT: "observation_report",
+    SignoffKind.PHASE_RECOMMENDATION: "field_training",
+    SignoffKind.PHASE_APPROVAL: "field_training",
+    SignoffKind.PHASE_EXTENSION: "phase_extension",
+    SignoffKind.RELEASE: "field_training",
 }
 
 
@@ -220,7 +234,10 @@ def record_hash(previous_hash: str, content_hash: str) -> str:
 def lock_chain_head(head_model, record_model, *, lock_key: int, name: str):
     """The locked head row of a hash chain (created with the genesis hash for an empty chain):
     appends hold it until they commit, so a chain never forks. On PostgreSQL an advisory lock
-    comes first, so even the very first append is serialised."""
+    comes first, so even the very first append is serialised; before it, the audit chain's lock
+    (each append writes an audit row, and one lock order means no deadlock between a sign-off
+    that then issues a credential and a credential decision)."""
+    audit_chain_lock()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key])
@@ -247,10 +264,16 @@ def signoff_append(
     reauthenticated_at: datetime.datetime | None = None,
     supersedes: Signoff | None = None,
     payload: dict | None = None,
+    request=None,
 ) -> Signoff:
     """Append one signature to the chain. Call inside the service's transaction, after the
     signed record is saved: its content is read back from the tables, exactly as the verifier
-    will read it. `payload` is the content for kinds without a record of their own."""
+    will read it. `payload` is the content for kinds without a record of their own.
+
+    A `SIGNOFF_RECORDED` audit row goes with it (the signer, the trainee's organisation, the
+    request's address when there is one): what was signed, in what capacity, and the
+    signature's content and chain hashes, so the audit log points into this chain. The signed
+    content itself (notes, narratives) stays out of the audit log."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("signoff_append must run inside the signing service's transaction.")
     version, statement = STATEMENTS[kind]
@@ -290,6 +313,28 @@ def signoff_append(
     head.last_sequence = signoff.sequence
     head.last_hash = signoff.record_hash
     head.save(update_fields=["last_sequence", "last_hash"])
+    audit_record(
+        action=AuditAction.SIGNOFF_RECORDED,
+        actor=signer,
+        organisation=training.organisation,
+        request=request,
+        target=f"signoff:{signoff.pk}",
+        data={
+            "kind": signoff.kind,
+            "subject": f"{SUBJECT_KINDS[signoff.kind]}:{subject_id}",
+            "field_training": training.pk,
+            "trainee": training.trainee_id,
+            "phase_index": phase_index,
+            "capacity": signer_role,
+            "qualifying_credential": qualifying_credential,
+            "statement_version": version,
+            "sequence": signoff.sequence,
+            "supersedes": supersedes.sequence if supersedes else None,
+            "content_hash": content_hash,
+            "record_hash": signoff.record_hash,
+        },
+        now=signed_at,
+    )
     return signoff
 
 

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import password_validation
+from django.core.validators import RegexValidator
 
 from certificates.models import JobRole
 
@@ -7,10 +8,20 @@ from .models import FundingSource, StaffStatus, User
 from .permissions import inviteable_organisations
 from .roles import Role
 
+# A name is one line of text: no tab, line break or other control character (as the HR import
+# refuses them), so it can never break an email header or a CSV row.
+_NAME_VALIDATORS = [
+    RegexValidator(
+        r"[\x00-\x1f\x7f]",
+        inverse_match=True,
+        message="A name cannot contain a tab, a line break or another control character.",
+    )
+]
+
 
 class InvitationForm(forms.Form):
-    first_name = forms.CharField(max_length=150)
-    last_name = forms.CharField(max_length=150)
+    first_name = forms.CharField(max_length=150, validators=_NAME_VALIDATORS)
+    last_name = forms.CharField(max_length=150, validators=_NAME_VALIDATORS)
     email = forms.EmailField(help_text="The invitation link is sent here.")
     organisation = forms.ModelChoiceField(queryset=None)
     employee_id = forms.CharField(max_length=40, label="Employee id")

@@ -104,3 +104,29 @@ def can_import_staff(*, user, organisation: Organisation) -> bool:
 def ensure_can_import_staff(*, user, organisation: Organisation) -> None:
     if not can_import_staff(user=user, organisation=organisation):
         raise PermissionDenied("You cannot import staff into this organisation.")
+
+
+# The capability behind exporting someone else's personal data: people who keep HR records
+# (HR, administrators). A dedicated `export_personal_data` permission would need a migration.
+PRIVACY_EXPORT_PERMISSION = "accounts.import_staff"
+
+
+def can_export_personal_data(*, actor, person) -> bool:
+    """Everyone may export their own data. Someone else's: only with the HR-records capability
+    (`accounts.import_staff`: HR, administrators) and reach over the person's organisation as a
+    whole (`organisations_in_reach`). Supervisors and FTOs see people one by one: never."""
+    if not actor.is_authenticated:
+        return False
+    if actor.pk == person.pk:
+        return True
+    if not actor.has_perm(PRIVACY_EXPORT_PERMISSION):
+        return False
+    profile = getattr(person, "staff_profile", None)
+    if profile is None:
+        return actor.has_perm("accounts.view_all_staff")
+    return organisations_in_reach(user=actor).filter(pk=profile.organisation_id).exists()
+
+
+def ensure_can_export_personal_data(*, actor, person) -> None:
+    if not can_export_personal_data(actor=actor, person=person):
+        raise PermissionDenied("You cannot export this person's data.")

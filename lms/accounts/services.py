@@ -313,3 +313,144 @@ def staff_change_job_role(
         )
         staff_moved.send(sender=StaffProfile, profile=profile, on=on)
     return profile
+
+
+# --- Organisation records and moves between organisations, from the admins -------------------
+
+# What an organisation's audit row compares. The description is free text: the row says that
+# it changed, not what it says.
+ORGANISATION_AUDITED_FIELDS = (
+    "name",
+    "slug",
+    "kind",
+    "contract_reference",
+    "data_sharing",
+    "funding_source",
+    "time_zone",
+)
+
+
+def organisation_stored(organisation: Organisation) -> dict | None:
+    """The audited fields of `organisation` as the database holds them (None: not saved yet).
+    Read it before saving an edited instance, and hand it to `organisation_change_record`."""
+    if organisation.pk is None:
+        return None
+    return (
+        Organisation.objects.filter(pk=organisation.pk)
+        .values(*ORGANISATION_AUDITED_FIELDS, "description")
+        .first()
+    )
+
+
+def organisation_change_record(
+    *, actor: User, organisation: Organisation, before: dict | None, request=None
+):
+    """The `ORGANISATION_CHANGED` audit row for an organisation just saved by an administrator,
+    in the saving transaction: created (`before` None) with its values, or edited with each
+    changed field as [old, new]. A save that changed nothing writes no row."""
+    after = {field: getattr(organisation, field) for field in ORGANISATION_AUDITED_FIELDS}
+    if before is None:
+        data = {"created": True, **after}
+    else:
+        changed = {
+            field: [before[field], value]
+            for field, value in after.items()
+            if before[field] != value
+        }
+        if before["description"] != organisation.description:
+            changed["description"] = "changed"
+        if not changed:
+            return None
+        data = {"created": False, "changed": changed}
+    return audit_record(
+        action=AuditAction.ORGANISATION_CHANGED,
+        actor=actor,
+        organisation=organisation,
+        request=request,
+        target=f"organisation:{organisation.pk}",
+        data=data,
+    )
+
+
+def staff_profile_stored(profile: StaffProfile) -> dict | None:
+    """Where a staff profile stands in the database (organisation, job role, employee id),
+    read before an administrator's edit is saved, for `staff_move_record`."""
+    if profile.pk is None:
+        return None
+    return (
+        StaffProfile.objects.filter(pk=profile.pk)
+        .values("organisation_id", "job_role_id", "employee_id")
+        .first()
+    )
+
+
+def staff_move_record(*, actor: User, profile: StaffProfile, before: dict | None, request=None):
+    """The `STAFF_MOVED` audit row when an edit just saved moved a person to another
+    organisation (the only place that can: Django's admin; an HR import or the staff API
+    writes one organisation's people and refuses an address already in use), in the saving
+    transaction: from and to which organisation, and the job role and employee id before and
+    after. The row belongs to the new organisation; the old one is in its data."""
+    if before is None or before["organisation_id"] == profile.organisation_id:
+        return None
+    names = dict(
+        Organisation.objects.filter(
+            pk__in=[before["organisation_id"], profile.organisation_id]
+        ).values_list("pk", "name")
+    )
+    job_roles = profile._meta.get_field("job_role").related_model
+    role_before = (
+        job_roles.objects.filter(pk=before["job_role_id"]).values_list("name", flat=True).first()
+        if before["job_role_id"]
+        else None
+    )
+    return audit_record(
+        action=AuditAction.STAFF_MOVED,
+        actor=actor,
+        organisation=profile.organisation,
+        request=request,
+        target=f"user:{profile.user_id}",
+        data={
+            "from_organisation": {
+                "id": before["organisation_id"],
+                "name": names.get(before["organisation_id"], ""),
+            },
+            "to_organisation": {
+                "id": profile.organisation_id,
+                "name": names.get(profile.organisation_id, ""),
+            },
+            "job_role_before": role_before,
+            "job_role_after": profile.job_role.name if profile.job_role_id else None,
+            "employee_id_before": before["employee_id"],
+            "employee_id_after": profile.employee_id,
+        },
+    )
+
+
+def user_access_stored(user: User) -> dict | None:
+    """A person's groups and access flags as the database holds them (None: a new account),
+    read before an administrator's edit in Django's admin, for `user_access_change_record`."""
+    if user.pk is None:
+        return None
+    stored = User.objects.filter(pk=user.pk).values("is_active", "is_staff", "is_superuser").first()
+    groups = Group.objects.filter(user__pk=user.pk).order_by("name").values_list("name", flat=True)
+    return {**stored, "groups": list(groups)} if stored else None
+
+
+def user_access_change_record(*, actor: User, user: User, before: dict | None, request=None):
+    """The `ROLES_CHANGED` audit row when an administrator's edit of an account in Django's
+    admin changed its groups or its active, staff or superuser flags (the edit's transaction).
+    Nothing changed: no row."""
+    if before is None:
+        return None
+    after = user_access_stored(user)
+    if after == before:
+        return None
+    profile = StaffProfile.objects.filter(user=user).select_related("organisation").first()
+    return audit_record(
+        action=AuditAction.ROLES_CHANGED,
+        actor=actor,
+        organisation=profile.organisation if profile else None,
+        request=request,
+        target=f"user:{user.pk}",
+        data={"before": before, "after": after, "source": "django_admin"},
+    )

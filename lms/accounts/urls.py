@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import hris_views, views
+from . import hris_views, privacy_views, views
 
 app_name = "accounts"
 
@@ -11,6 +11,8 @@ urlpatterns = [
     path("people/<int:pk>/", views.staff_detail, name="staff_detail"),
     path("people/<int:pk>/roles/", views.staff_roles, name="staff_roles"),
     path("people/<int:pk>/job-role/", views.staff_job_role, name="staff_job_role"),
+    path("people/<int:pk>/export/", privacy_views.person_export, name="person_export"),
+    path("account/my-data/", privacy_views.my_data, name="my_data"),
     path("invitations/", views.invitation_list, name="invitation_list"),
     path("invitations/<uuid:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),

@@ -15,7 +15,7 @@ from lms.audit.services import audit_record
 from . import selectors, services
 from .forms import AcceptInvitationForm, InvitationForm, JobRoleForm, RolesForm, StaffFilterForm
 from .models import Organisation, StaffProfile
-from .permissions import can_manage_roles, can_view_staff
+from .permissions import can_export_personal_data, can_manage_roles, can_view_staff
 from .qualification import qualification_gaps
 from .roles import ROLE_DEFINITIONS, Role, roles_of
 
@@ -112,6 +112,7 @@ def staff_detail(request, pk: int):
         "profile": profile,
         "roles": [ROLE_DEFINITIONS[r] for r in roles],
         "can_manage_roles": can_manage_roles(actor=request.user, target=profile.user),
+        "can_export_data": can_export_personal_data(actor=request.user, person=profile.user),
         "roles_form": RolesForm(initial={"roles": [r.value for r in roles]}),
         "job_role_form": JobRoleForm(
             initial={"job_role": profile.job_role_id, "funding_source": profile.funding_source}

@@ -1,11 +1,13 @@
 """Organisations are set up by administrators in the one admin: Wagtail's."""
 
 from wagtail import hooks
+from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from .models import Organisation
+from .services import organisation_change_record, organisation_stored
 
 
 class NoDeletePermissionPolicy(ModelPermissionPolicy):
@@ -20,8 +22,36 @@ class NoDeletePermissionPolicy(ModelPermissionPolicy):
 register_permission_policy(Organisation, NoDeletePermissionPolicy(Organisation))
 
 
+class AuditedOrganisationSave:
+    """Creating, copying or editing an organisation writes its `ORGANISATION_CHANGED` audit
+    row in the transaction Wagtail saves it in."""
+
+    def save_instance(self):
+        before = organisation_stored(self.form.instance)
+        instance = super().save_instance()
+        organisation_change_record(
+            actor=self.request.user, organisation=instance, before=before, request=self.request
+        )
+        return instance
+
+
+class OrganisationCreateView(AuditedOrganisationSave, generic.CreateView):
+    pass
+
+
+class OrganisationCopyView(AuditedOrganisationSave, generic.CopyView):
+    pass
+
+
+class OrganisationEditView(AuditedOrganisationSave, generic.EditView):
+    pass
+
+
 class OrganisationViewSet(ModelViewSet):
     model = Organisation
+    add_view_class = OrganisationCreateView
+    copy_view_class = OrganisationCopyView
+    edit_view_class = OrganisationEditView
     icon = "site"
     menu_label = "Organisations"
     menu_order = 200

@@ -6,10 +6,13 @@
   the permission the scope needs: a token never grants more than its owner has.
 - :func:`token_organisations` and :func:`token_staff` are what a token may address: the owner's
   reach, narrowed to the token's organisation when it has one.
+- :func:`token_use_record` writes the ``API_TOKEN_USED`` audit rows (the policy is in its
+  docstring).
 """
 
 import datetime
 
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -19,12 +22,17 @@ from lms.accounts.middleware import has_totp
 from lms.accounts.models import Organisation, StaffProfile
 from lms.accounts.permissions import organisations_in_reach
 from lms.accounts.roles import requires_mfa
+from lms.audit.models import AuditAction, AuditEvent
+from lms.audit.services import audit_record
 
 from .errors import ApiError
 from .models import SCOPE_PERMISSIONS, ApiScope, ApiToken, token_hash
 
 LAST_USED_GRANULARITY = datetime.timedelta(minutes=1)
 MAX_TOKEN_LENGTH = 200
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+READ_AUDIT_WINDOW = datetime.timedelta(hours=1)
+FIRST_READ = "first read this hour"
 
 
 def token_owner_may_use_api(owner) -> bool:
@@ -39,14 +47,58 @@ def token_owner_may_use_api(owner) -> bool:
     )
 
 
-def token_touch(token: ApiToken, *, now: datetime.datetime) -> None:
-    """Record `last_used_at`, at most once a minute per token, in one UPDATE."""
+def token_touch(token: ApiToken, *, now: datetime.datetime) -> bool:
+    """Record `last_used_at`, at most once a minute per token, in one UPDATE. True when it
+    was due (the token had not been used in the last minute)."""
     if token.last_used_at is not None and now - token.last_used_at < LAST_USED_GRANULARITY:
-        return
+        return False
     ApiToken.objects.filter(pk=token.pk).filter(
         Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_GRANULARITY)
     ).update(last_used_at=now)
     token.last_used_at = now
+    return True
+
+
+def _read_key(token: ApiToken) -> str:
+    # The prefix is random per token, so a key never outlives its token into another's.
+    return f"api-token-read:{token.pk}:{token.prefix}"
+
+
+def token_use_record(
+    token: ApiToken, *, request: HttpRequest, now: datetime.datetime, touched: bool
+) -> AuditEvent | None:
+    """The ``API_TOKEN_USED`` audit row for one authenticated request, if the policy wants one.
+
+    Policy: every write request (POST, PUT, PATCH, DELETE) is recorded, whether or not it then
+    succeeds. Reads are recorded at most once per token per hour: the first read records a row
+    saying "first read this hour" and sets a cache key that lives an hour; reads while the key
+    lives are not recorded, so an integration polling every few seconds does not flood the
+    chain. The cache is consulted only when `token_touch` was due (`touched`: the token was
+    not used in the last minute), so steady polling costs nothing extra either; a read within
+    a minute of the token's previous use is covered by that use's row. Every row has the
+    owner as actor, the token's audit organisation (`audit_organisation`), the client's
+    address, the method, the path (without the query string) and the token's prefix, never
+    its secret."""
+    from .services import audit_organisation  # services imports permissions, which imports us
+
+    method = (request.method or "").upper()
+    data = {"method": method, "path": request.path[:200], "prefix": token.prefix}
+    if method not in WRITE_METHODS:
+        if not touched:
+            return None
+        seconds = int(READ_AUDIT_WINDOW.total_seconds())
+        if not cache.add(_read_key(token), now.isoformat(), timeout=seconds):
+            return None
+        data["read"] = FIRST_READ
+    return audit_record(
+        action=AuditAction.API_TOKEN_USED,
+        actor=token.owner,
+        organisation=audit_organisation(token),
+        request=request,
+        target=f"api_token:{token.pk}",
+        data=data,
+        now=now,
+    )
 
 
 def token_authenticate(raw: str, *, now: datetime.datetime | None = None) -> ApiToken | None:
@@ -81,7 +133,8 @@ class TokenAuth(HttpBearer):
         api_token = token_authenticate(token, now=now)
         if api_token is None:
             raise ApiError(401, "The API token is missing, unknown, expired or revoked.")
-        token_touch(api_token, now=now)
+        touched = token_touch(api_token, now=now)
+        token_use_record(api_token, request=request, now=now, touched=touched)
         request.api_token = api_token
         if self.scope is not None:
             require_scope(request, self.scope)

@@ -29,6 +29,11 @@ class AuditAction(models.TextChoices):
     API_TOKEN_REVOKED = "api_token_revoked", "API token revoked"
     API_TOKEN_USED = "api_token_used", "API token used"
     STAFF_IMPORTED = "staff_imported", "Staff imported from the HR system"
+    STAFF_MOVED = "staff_moved", "Staff member moved to another organisation"
+    STAFF_PSEUDONYMISED = "staff_pseudonymised", "Separated staff member pseudonymised"
+    ORGANISATION_CHANGED = "organisation_changed", "Organisation created or changed"
+    SIGNOFF_RECORDED = "signoff_recorded", "Sign-off recorded"
+    CREDENTIAL_DECIDED = "credential_decided", "Credential decision recorded"
 
 
 class AuditEvent(models.Model):

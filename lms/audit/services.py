@@ -1,5 +1,6 @@
 """Writing and verifying the audit chain."""
 
+import datetime
 import hashlib
 import json
 from collections.abc import Iterator
@@ -19,7 +20,9 @@ def canonical_payload(
 ) -> bytes:
     """The exact bytes a record's hash covers: sorted-key JSON with no spacing."""
     body = {
-        "occurred_at": occurred_at.isoformat(),
+        # In UTC, as the database gives it back: a time given in a local zone (a decision's
+        # own time, say) must hash the same when the chain is verified.
+        "occurred_at": occurred_at.astimezone(datetime.UTC).isoformat(),
         "action": action,
         "actor_id": actor_id,
         "actor_label": actor_label,
@@ -41,6 +44,16 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+def audit_chain_lock() -> None:
+    """Hold the audit chain's append lock until the transaction ends (PostgreSQL; SQLite has one
+    writer anyway). A service that locks another hash chain and then writes an audit row takes
+    this one first, so every transaction takes the locks in one order (audit, then the other
+    chain) and two of them cannot deadlock."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
+
+
 def audit_record(
     *,
     action: AuditAction,
@@ -52,7 +65,7 @@ def audit_record(
     now=None,
 ) -> AuditEvent:
     """Append one event to the chain, inside the caller's transaction if there is one."""
-    occurred_at = now or timezone.now()
+    occurred_at = (now or timezone.now()).astimezone(datetime.UTC)
     actor = actor if actor is not None and actor.is_authenticated else None
     fields = {
         "occurred_at": occurred_at,
@@ -65,9 +78,7 @@ def audit_record(
         "data": json.loads(json.dumps(data or {}, default=str)),
     }
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
+        audit_chain_lock()
         last = AuditEvent.objects.order_by("-id").values_list("record_hash", flat=True).first()
         previous = last or GENESIS_HASH
         return AuditEvent.objects.create(

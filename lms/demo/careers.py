@@ -283,7 +283,7 @@ class CareerPlan:
 
 def _rng(email: str) -> random.Random:
     digest = hashlib.sha256(f"{CAREERS_RANDOM_SEED}:{email}".encode()).digest()
-    return random.Random(int.from_bytes(digest[:8], "big"))  # noqa: S311 - reproducible demo
+    return random.Random(int.from_bytes(digest[:8], "big"))  # noqa: S311 - reproducible demo  # nosec B311
 
 
 def career_rng(email: str) -> random.Random:

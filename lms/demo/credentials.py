@@ -546,7 +546,7 @@ class Holder:
 
 def _person_rng(email: str) -> random.Random:
     digest = hashlib.sha256(f"{CREDENTIALS_RANDOM_SEED}:{email}".encode()).digest()
-    return random.Random(int.from_bytes(digest[:8], "big"))  # noqa: S311 - reproducible demo
+    return random.Random(int.from_bytes(digest[:8], "big"))  # noqa: S311 - reproducible demo  # nosec B311
 
 
 def _decision_row(

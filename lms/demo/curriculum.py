@@ -644,7 +644,7 @@ def seed_history(
 ) -> int:
     """Protocol versions, assignments and progress for the demo logins and the first
     `DEFAULT_SIZE` generated people, in time order. Returns the number of service calls."""
-    rng = random.Random(CURRICULUM_RANDOM_SEED)  # noqa: S311 - reproducible demo data
+    rng = random.Random(CURRICULUM_RANDOM_SEED)  # noqa: S311 - reproducible demo data  # nosec B311
     launched_at = datetime.datetime.combine(
         DEMO_ANCHOR - datetime.timedelta(days=LAUNCH_DAYS_BEFORE_ANCHOR),
         datetime.time(16, 0),

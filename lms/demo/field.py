@@ -1144,7 +1144,7 @@ def seed_trainees(
             call_types=call_types,
             organisation=organisation,
             today=today,
-            rng=random.Random(FIELD_RANDOM_SEED * 100 + n),  # noqa: S311 - reproducible demo
+            rng=random.Random(FIELD_RANDOM_SEED * 100 + n),  # noqa: S311 - reproducible demo  # nosec B311
         )
         trainee.schedule(add)
     for event in sorted(events):

@@ -19,8 +19,8 @@ from lms.accounts.roles import ROLE_DEFINITIONS, Role
 
 from .catalog import load_catalog, organisation_specs
 
-DEMO_PASSWORD = "relay-demo"  # noqa: S105 - the published password of the demo accounts
-DEMO_TOTP_SECRET = "RELAYDEMORELAYDEMORELAYDEMO23456"  # noqa: S105 - published demo secret
+DEMO_PASSWORD = "relay-demo"  # noqa: S105 - the published password of the demo accounts  # nosec B105
+DEMO_TOTP_SECRET = "RELAYDEMORELAYDEMORELAYDEMO23456"  # noqa: S105 - published demo secret  # nosec B105
 DEMO_ANCHOR = datetime.date(2026, 11, 29)
 DEMO_RANDOM_SEED = 20261129
 DEFAULT_SIZE = 200
@@ -203,7 +203,7 @@ def generate_staff(
     Person *i* depends only on the people before it.
     """
     catalog = catalog if catalog is not None else load_catalog()
-    rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not a secret
+    rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not a secret  # nosec B311
     organisations = organisation_specs(catalog)
     weights = [org.headcount_share for org in organisations]
     first_names = catalog["people"]["first_names"]

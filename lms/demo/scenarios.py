@@ -263,7 +263,7 @@ def seed_attempts(
 ) -> int:
     """The demo learner's attempts and a few generated people's per program. Returns how many
     attempts were made."""
-    rng = random.Random(SCENARIO_RANDOM_SEED)  # noqa: S311 - reproducible demo data
+    rng = random.Random(SCENARIO_RANDOM_SEED)  # noqa: S311 - reproducible demo data  # nosec B311
     player = Player({spec["slug"]: spec for spec in specs}, rng=rng)
     made = 0
 

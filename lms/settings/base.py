@@ -44,6 +44,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Fail fast while the server is down (the request answers 503, see lms.middleware).
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 3
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -121,6 +123,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "lms.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -214,8 +217,18 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Request bodies. Form fields (everything but files) may take 5 MB and 10,000 fields; a multipart
+# body (files included) 11 MB, refused from its Content-Length before it is read
+# (`lms.uploads.RequestBodyCapUploadHandler`): the largest upload Relay takes is 10 MB (evidence,
+# Wagtail documents and images). Over a limit is a 413, too many fields a 400 (`lms.views`).
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+RELAY_MAX_UPLOAD_BODY_SIZE = 11 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "lms.uploads.RequestBodyCapUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Wagtail -----------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Relay"
@@ -234,9 +247,13 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# No inline script, handler or style anywhere in Relay's own pages: scripts and styles are files
+# under lms/static/ (tests/lms/test_csp.py checks the header and scans every template).
 CONTENT_SECURITY_POLICY = {
-    # The Wagtail and Django admins ship inline scripts and styles of their own.
-    "EXCLUDE_URL_PREFIXES": ["/cms/", "/django-admin/"],
+    # Wagtail's admin ships inline scripts of its own: Wagtail 8's date pickers (filters on
+    # /cms/pages/ and /cms/users/, the editor's scheduling fields) are set up by a bare
+    # <script>initDateChooser(...)</script>. The Django admin needs none and keeps the policy.
+    "EXCLUDE_URL_PREFIXES": ["/cms/"],
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
@@ -265,3 +282,11 @@ XAPI_LRS_USERNAME = env.str("XAPI_LRS_USERNAME", default="")
 XAPI_LRS_PASSWORD = env.str("XAPI_LRS_PASSWORD", default="")
 XAPI_LRS_TIMEOUT = env.float("XAPI_LRS_TIMEOUT", default=10.0)  # seconds per request
 XAPI_LRS_BATCH_SIZE = env.int("XAPI_LRS_BATCH_SIZE", default=100)  # statements per POST
+
+# --- Retention of separated staff's data (docs/retention.md; lms/accounts/privacy/retention.py) --
+# Months after separation before `manage.py retention_sweep` pseudonymises the account (name,
+# email, sign-in data). Training, certification and sign-off records are kept regardless.
+RELAY_RETENTION_PSEUDONYMISE_MONTHS = env.int("RELAY_RETENTION_PSEUDONYMISE_MONTHS", default=24)
+# Years after separation that training, certification and sign-off records are kept at least;
+# past them the sweep counts people for a records officer's review (it never deletes records).
+RELAY_RETENTION_RECORDS_YEARS = env.int("RELAY_RETENTION_RECORDS_YEARS", default=7)

@@ -4,7 +4,7 @@ from .base import *  # noqa: F403
 from .base import BASE_DIR
 
 DEBUG = False
-SECRET_KEY = "relay-tests-only"
+SECRET_KEY = "relay-tests-only"  # the test suite's key, never deployed  # nosec B105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; tests only
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -134,15 +134,19 @@ def test_last_used_is_written_at_most_once_a_minute(city, django_assert_num_quer
     assert ApiToken.objects.get(pk=token.pk).last_used_at == now + datetime.timedelta(seconds=61)
 
 
-def test_a_request_records_last_use_without_an_audit_row(city):
-    from lms.audit.models import AuditEvent
+def test_a_request_records_last_use_and_only_the_first_read_is_audited(city):
+    from lms.audit.models import AuditAction, AuditEvent
 
     token, secret = api_token_create(owner=city.user("hr"), name="Sync", scopes=["staff:read"])
     events = AuditEvent.objects.count()
-    assert ApiClient(secret).get(STAFF).status_code == 200
+    client = ApiClient(secret)
+    assert client.get(STAFF).status_code == 200
     token.refresh_from_db()
     assert token.last_used_at is not None
-    assert AuditEvent.objects.count() == events
+    assert client.get(STAFF).status_code == 200
+    # One row for the first read; the second read (the same hour) is not recorded.
+    assert AuditEvent.objects.count() == events + 1
+    assert AuditEvent.objects.first().action == AuditAction.API_TOKEN_USED
 
 
 # --- Errors -----------------------------------------------------------------------------

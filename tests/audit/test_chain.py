@@ -1,3 +1,5 @@
+import datetime
+import zoneinfo
 from contextlib import contextmanager
 
 import pytest
@@ -5,7 +7,7 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from lms.audit.models import AuditAction, AuditEvent
-from lms.audit.services import GENESIS_HASH, audit_verify_chain
+from lms.audit.services import GENESIS_HASH, audit_record, audit_verify_chain
 from tests.factories import AuditEventFactory
 
 
@@ -16,6 +18,18 @@ def test_chain_links_each_record_to_the_one_before(db):
     assert third.previous_hash == second.record_hash
     assert list(audit_verify_chain(batch_size=2)) == []
     call_command("audit_verify")
+
+
+def test_a_time_given_in_a_local_zone_verifies(db):
+    """A record written with a local time (a decision's own time in its organisation's zone)
+    hashes the instant in UTC, as the database gives it back: the demo's seeded decisions broke
+    the chain on PostgreSQL before."""
+    local = datetime.datetime(2026, 11, 23, 12, 40, tzinfo=zoneinfo.ZoneInfo("America/Los_Angeles"))
+    event = audit_record(action=AuditAction.EXPORTED, target="report:x", now=local)
+    event.refresh_from_db()
+    assert event.occurred_at == local
+    assert event.occurred_at.utcoffset() == datetime.timedelta(0)
+    assert list(audit_verify_chain()) == []
 
 
 @contextmanager

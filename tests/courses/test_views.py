@@ -225,6 +225,29 @@ def test_supervisor_reopens_a_failed_module(city, client_for):
     assert learner.post(f"/learn/modules/{module.pk}/quiz/", right).status_code == 302
 
 
+@pytest.mark.parametrize(
+    ("next_url", "lands_on"),
+    [
+        ("/people/", "/people/"),
+        ("https://evil.example/phish", "/team/training/"),
+        ("//evil.example/phish", "/team/training/"),
+        ("", "/team/training/"),
+    ],
+)
+def test_a_reset_goes_back_only_to_a_page_of_this_site(city, client_for, next_url, lands_on):
+    program = program_page()
+    module = module_page(program, n_questions=1, attempts_allowed=1)
+    assign(actor=city.user("supervisor"), profile=city.learner, program=program)
+    wrong = {f"q-{q.id}": [q.options[1].id] for q in quiz_spec(module)}
+    client_for("learner").post(f"/learn/modules/{module.pk}/quiz/", wrong)
+    progress = ModuleProgress.objects.get(module=module)
+    response = client_for("supervisor").post(
+        f"/team/progress/{progress.pk}/reset/", {"reason": "Retrained", "next": next_url}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == lands_on
+
+
 def test_protocol_acknowledgement_and_changes(city, client_for):
     from certificates.models import JobRole
 

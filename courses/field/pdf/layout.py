@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape  # writes markup, parses none  # nosec B406
 
 import reportlab
 from reportlab.lib import colors

@@ -89,6 +89,7 @@ def report_acknowledge(request, pk: int):
                 report=report,
                 comment=form.cleaned_data["comment"],
                 request_key=form.cleaned_data["request_key"],
+                request=request,
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))

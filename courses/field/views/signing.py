@@ -131,6 +131,7 @@ def _report_form(request, training: FieldTraining, *, supersedes: ObservationRep
                 supersedes=supersedes,
                 correction_reason=form.cleaned_data.get("correction_reason", ""),
                 request_key=form.cleaned_data["request_key"],
+                request=request,
             )
         except ValidationError as error:
             form.apply(error)
@@ -204,6 +205,7 @@ def _task_form(request, training, task, *, supersedes: TaskObservation | None = 
                 supersedes=supersedes,
                 correction_reason=form.cleaned_data.get("correction_reason", ""),
                 request_key=form.cleaned_data["request_key"],
+                request=request,
             )
         except ValidationError as error:
             form.apply(error)
@@ -247,6 +249,7 @@ def phase_recommend(request, pk: int):
             training=training,
             comment=form.cleaned_data["comment"],
             request_key=form.cleaned_data["request_key"],
+            request=request,
         ),
         kind=SignoffKind.PHASE_RECOMMENDATION,
         done="Phase recommended. Your supervisor has been asked to approve it.",
@@ -265,6 +268,7 @@ def phase_approve(request, pk: int):
             training=training,
             comment=form.cleaned_data["comment"],
             request_key=form.cleaned_data["request_key"],
+            request=request,
         ),
         kind=SignoffKind.PHASE_APPROVAL,
         done="Phase approved.",
@@ -313,6 +317,7 @@ def phase_extend(request, pk: int):
                 days=form.cleaned_data["days"],
                 reason=form.cleaned_data["reason"],
                 request_key=form.cleaned_data["request_key"],
+                request=request,
             )
         except ValidationError as error:
             form.apply(error)
@@ -347,6 +352,7 @@ def release(request, pk: int):
                 reauthenticated_at=reauthenticated_at,
                 comment=form.cleaned_data["comment"],
                 request_key=form.cleaned_data["request_key"],
+                request=request,
             )
         except ValidationError as error:
             form.apply(error)

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django_tasks import task
 
 from ..models import User
+from ..tasks import one_line
 from .rules import rules_apply_queued
 
 
@@ -48,7 +49,7 @@ def send_welcome_emails(*, user_ids: list[int]) -> int:
         }
         messages.append(
             EmailMessage(
-                subject=f"[Relay] Your account at {user.staff_profile.organisation.name}",
+                subject=one_line(f"[Relay] Your account at {user.staff_profile.organisation.name}"),
                 body=render_to_string("accounts/hris/welcome_email.txt", context),
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 to=[user.email],

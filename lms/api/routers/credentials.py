@@ -171,6 +171,7 @@ def credential_external(request: HttpRequest, payload: ExternalCredentialIn):
             certificate_number=payload.certificate_number,
             evidence=evidence,
             request_key=request_key,
+            request=request,
         )
     except ValidationError as error:
         raise _validation_error(error) from error
