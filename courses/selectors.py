@@ -230,6 +230,18 @@ class PlayerState:
         return any(attempt.passed for attempt in self.attempts)
 
     @property
+    def quiz_closed(self) -> str:
+        """Why the knowledge check cannot be taken now ("" when it can)."""
+        from .services.quiz import quiz_closed_reason
+
+        return quiz_closed_reason(
+            status=self.progress.status if self.progress else None,
+            passed=self.passed,
+            used=self.attempts_used,
+            allowed=self.module.attempts_allowed,
+        )
+
+    @property
     def attempts_left(self) -> int | None:
         if not self.module.attempts_allowed:
             return None

@@ -1,6 +1,7 @@
 """Learner, supervisor and HR pages of the curriculum. Thin: parse, check, call, render."""
 
 import csv
+import dataclasses
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -67,8 +68,10 @@ def module(request, pk: int):
     index = int(index) if index and index.isdigit() else None
     state = selectors.module_player(user=request.user, module=page, index=index)
     if page.section_count:
-        progress_services.section_view(user=request.user, module=page, index=state.index)
-        state = selectors.module_player(user=request.user, module=page, index=state.index)
+        # Recording the view changes only the progress row (never the attempts, nor the
+        # program): the player shows the row as it now is without being read again.
+        progress = progress_services.section_view(user=request.user, module=page, index=state.index)
+        state = dataclasses.replace(state, progress=progress)
     return render(request, "courses/module.html", {"state": state, "module": page})
 
 

@@ -37,7 +37,7 @@ import pyotp
 from geventhttpclient.connectionpool import ConnectionPool
 from locust import FastHttpUser, between, constant_throughput, events, task
 
-from bench.load.forms import find_form
+from bench.load.forms import find_form, forms
 
 PLAN_PATH = Path(
     os.environ.get(
@@ -186,8 +186,8 @@ class RelayUser(FastHttpUser):
 
 
 class Learner(RelayUser):
-    share = 0.55
-    requests_per_task = 1.35
+    share = 0.63
+    requests_per_task = 1.3  # (3 home + 4 module + 1 x 2 quiz + 2 x 2 scenario) / 10
     weight = 11
 
     def prepare(self):
@@ -211,7 +211,15 @@ class Learner(RelayUser):
         pk = choose(self.quizzes)
         path = f"/learn/modules/{pk}/quiz/"
         response = self.page(path, name="learner: quiz form")
-        form = find_form(response.text or "", has="csrfmiddlewaretoken")
+        # The quiz's own form (the one with questions), not the menu's sign-out form before it.
+        form = next(
+            (
+                f
+                for f in forms(response.text or "")
+                if f.method == "post" and any(n.startswith("q-") for n in f.names())
+            ),
+            None,
+        )
         questions = (
             {}
             if form is None
@@ -246,7 +254,7 @@ class Learner(RelayUser):
 
 class FieldTrainingOfficer(RelayUser):
     share = 0.2
-    requests_per_task = 2.2
+    requests_per_task = 1.6  # (3 home + 3 record + 2 x 3 for a DOR + 2 x 2 for a task) / 10
     weight = 3
 
     def prepare(self):
@@ -332,7 +340,7 @@ class FieldTrainingOfficer(RelayUser):
 
 
 class HumanResources(RelayUser):
-    share = 0.1
+    share = 0.02
     requests_per_task = 1.0
     weight = 2
 

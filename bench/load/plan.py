@@ -33,6 +33,7 @@ def build_plan(
     ftos: int = DEFAULT_FTOS,
     hr: int = DEFAULT_HR,
     credentials: int = DEFAULT_CREDENTIALS,
+    learner_offset: int = 0,
 ) -> dict:
     from bench.scenarios import FTO, HR, READINESS_ROLE
     from certificates.models import JobRole
@@ -41,7 +42,8 @@ def build_plan(
     plan = {
         "password": DEMO_PASSWORD,
         "totp_secret": DEMO_TOTP_SECRET,
-        "learners": _learners(learners),
+        "learner_offset": learner_offset,
+        "learners": _learners(learners, offset=learner_offset),
         "ftos": _ftos(ftos, demo_fto=FTO),
         "hr": _hr(hr, demo_hr=HR),
         "credentials": _credentials(credentials),
@@ -51,7 +53,7 @@ def build_plan(
     return plan
 
 
-def _learners(count: int) -> list[dict]:
+def _learners(count: int, *, offset: int = 0) -> list[dict]:
     """Active learners with an open assignment of a live program: their modules (with
     sections), the modules with a quiz, and the scenarios of their programs."""
     from courses.models import Assignment, ModulePage
@@ -99,13 +101,16 @@ def _learners(count: int) -> list[dict]:
         for user_id, p in by_user.items()
         if p["modules"] and p["quizzes"] and user_id not in privileged
     ]
-    # Spread over the city (not the first N by id), the same people on every run; each keeps
-    # only the modules they may open today (prerequisites and field modules lock some).
+    # Spread over the city (not the first N by id), and other people on each run (`offset`):
+    # the same people would have used up their quiz and scenario attempts after a few runs, and
+    # the load would no longer submit anything. Each keeps only the modules they may open
+    # today (prerequisites and field modules lock some).
     step = max(len(people) // max(count, 1), 1)
-    users = User.objects.in_bulk([p["email"] for p in people[::step]], field_name="email")
+    chosen = people[offset % step :: step]
+    users = User.objects.in_bulk([p["email"] for p in chosen], field_name="email")
     pages = ModulePage.objects.live().specific().in_bulk()
     cast = []
-    for person in people[::step]:
+    for person in chosen:
         user = users[person["email"]]
         for key in ("modules", "quizzes"):
             person[key] = [pk for pk in person[key] if can_take_module(user=user, module=pages[pk])]
@@ -276,6 +281,15 @@ def _credentials(count: int) -> list[dict]:
     return [str(public_id) for public_id in list(ids)[::step][:count]]
 
 
+def _next_learner_offset(previous_plan: Path) -> int:
+    """One more than the previous run's, so each run casts learners who have not yet used up
+    their attempts; 0 on the first run."""
+    try:
+        return int(json.loads(previous_plan.read_text()).get("learner_offset", -1)) + 1
+    except (OSError, ValueError, TypeError, AttributeError):
+        return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.load.plan", description=__doc__)
     parser.add_argument("--out", type=Path, required=True)
@@ -300,7 +314,12 @@ def main(argv: list[str] | None = None) -> int:
 
             call_command("migrate", interactive=False, verbosity=0)
             call_command("createcachetable", verbosity=0)
-    plan = build_plan(learners=args.learners, ftos=args.ftos, hr=args.hr)
+    plan = build_plan(
+        learners=args.learners,
+        ftos=args.ftos,
+        hr=args.hr,
+        learner_offset=_next_learner_offset(args.out),
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(plan, indent=1) + "\n")
     sys.stdout.write(

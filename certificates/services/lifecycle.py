@@ -38,7 +38,10 @@ def _decide(
         return existing
     with transaction.atomic():
         locked = (
-            Credential.objects.select_for_update()
+            # Only the credential's row, and FOR NO KEY UPDATE: locking its organisation too
+            # (select_related) deadlocks with a transaction that holds the audit chain's lock
+            # and inserts an audit row referring to that organisation.
+            Credential.objects.select_for_update(of=("self",), no_key=True)
             .select_related("organisation")
             .get(pk=credential.pk)
         )

@@ -530,8 +530,16 @@ def _lock_active(training: FieldTraining) -> FieldTraining:
 
 
 def _lock(training: FieldTraining) -> FieldTraining:
+    """The training's row only, FOR NO KEY UPDATE on PostgreSQL: not its organisation's row
+    (which a plain FOR UPDATE with select_related would lock too), and not against the key
+    share that inserting a row referring to it takes. Locking the organisation deadlocked two
+    FTOs signing at once under load: one held the audit chain's lock and waited to insert an
+    audit row referring to the organisation, the other held the organisation and waited for the
+    audit lock."""
     return (
-        FieldTraining.objects.select_for_update().select_related("organisation").get(pk=training.pk)
+        FieldTraining.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("organisation")
+        .get(pk=training.pk)
     )
 
 

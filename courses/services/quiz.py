@@ -23,6 +23,20 @@ class QuizOutcome:
     attempts_left: int | None  # None when unlimited
 
 
+def quiz_closed_reason(*, status: str | None, passed: bool, used: int, allowed: int) -> str:
+    """Why a learner may not submit the knowledge check now ("" when they may): the one rule
+    the quiz page (which then shows no form) and `quiz_submit` both follow."""
+    if status == ProgressStatus.COMPLETED:
+        return "You have already completed this module."
+    if status == ProgressStatus.FAILED:
+        return "You have used every attempt. Your supervisor can reopen the module."
+    if passed:
+        return "You have already passed this knowledge check."
+    if allowed and used >= allowed:
+        return "You have no attempts left."
+    return ""
+
+
 def quiz_submit(
     *, user: User, module: ModulePage, answers: dict[str, list[str]], now=None
 ) -> QuizOutcome:
@@ -33,17 +47,15 @@ def quiz_submit(
     now = now or timezone.now()
     with transaction.atomic():
         progress = progress_for_update(user=user, module=module)
-        if progress.status == ProgressStatus.COMPLETED:
-            raise ValidationError("You have already completed this module.")
-        if progress.status == ProgressStatus.FAILED:
-            raise ValidationError(
-                "You have used every attempt. Your supervisor can reopen the module."
-            )
-        if QuizAttempt.objects.filter(user=user, module=module, passed=True).exists():
-            raise ValidationError("You have already passed this knowledge check.")
         used = attempts_used(progress)
-        if module.attempts_allowed and used >= module.attempts_allowed:
-            raise ValidationError("You have no attempts left.")
+        closed = quiz_closed_reason(
+            status=progress.status,
+            passed=QuizAttempt.objects.filter(user=user, module=module, passed=True).exists(),
+            used=used,
+            allowed=module.attempts_allowed,
+        )
+        if closed:
+            raise ValidationError(closed)
         try:
             grade = grade_quiz(quiz_spec(module), answers, pass_mark=module.pass_mark)
         except InvalidAnswers as error:
