@@ -200,14 +200,18 @@ def sync_role_groups(apps) -> None:
     """Create the role groups and set their permissions to exactly those defined above.
 
     Called from data migrations (this one and any later one that adds a capability), with the
-    historical app registry; permissions that do not exist yet are created first.
+    historical app registry, or with the live one (`django.apps.apps`) where a test needs the
+    migrations' data back after a flush; permissions that do not exist yet are created first.
     """
     from django.contrib.auth.management import create_permissions
 
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
+        # A historical registry's app configs have no models module, and create_permissions
+        # skips those; the live registry's keep theirs.
+        models_module = getattr(app_config, "models_module", None)
+        app_config.models_module = models_module or True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = models_module
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")
     for definition in ROLE_DEFINITIONS.values():

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
@@ -21,6 +22,7 @@ from certificates.document_tasks import certificate_batch_render
 from certificates.management.commands.tasks_recover import tasks_recover
 from certificates.models import BatchStatus, CertificateDocument
 from certificates.services import documents
+from lms.accounts.roles import sync_role_groups
 from tests.factories.certificates import CredentialTypeFactory, record_external, verify
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -166,6 +168,9 @@ def test_a_run_killed_in_the_middle_of_a_certificate_leaves_neither_file_nor_cou
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="the script runs on a SQLite file")
 def test_a_real_worker_killed_twice_finishes_every_job_exactly_once(transactional_db, tmp_path):
+    # The copy needs the migrations' data (the role groups and their permissions), which an
+    # earlier transactional test in the same worker may have flushed.
+    sync_role_groups(django_apps)
     database = tmp_path / "relay.sqlite3"
     connection.ensure_connection()
     target = sqlite3.connect(database)
