@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 from django_tasks import TaskResultStatus
+from django_tasks_db.management.commands import db_worker as db_worker_command
 from django_tasks_db.models import DBTaskResult
 
 from certificates.document_tasks import certificate_batch_render
@@ -26,6 +27,13 @@ from lms.accounts.roles import sync_role_groups
 from tests.factories.certificates import CredentialTypeFactory, record_external, verify
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def role_groups(transactional_db):
+    """The role groups and their permissions (migration data), which an earlier transactional
+    test in the same worker may have flushed."""
+    sync_role_groups(django_apps)
 
 
 @pytest.fixture
@@ -50,7 +58,13 @@ def _run_worker():
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
 
 
-def test_a_task_left_running_by_a_killed_worker_is_requeued_and_finished(db_tasks, batch):
+def test_a_task_left_running_by_a_killed_worker_is_requeued_and_finished(
+    db_tasks, batch, monkeypatch
+):
+    # The worker runs in this process. Between tasks it closes connections whose autocommit
+    # differs from the settings', which inside the test's transaction is this one: on
+    # PostgreSQL that would end the test (and the next tests'). The test client does the same.
+    monkeypatch.setattr(db_worker_command, "close_old_connections", lambda: None)
     result = certificate_batch_render.enqueue(batch_id=batch.pk)
     # A worker claimed the task, rendered one certificate, and was killed.
     started = timezone.now() - datetime.timedelta(minutes=10)
@@ -167,10 +181,7 @@ def test_a_run_killed_in_the_middle_of_a_certificate_leaves_neither_file_nor_cou
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="the script runs on a SQLite file")
-def test_a_real_worker_killed_twice_finishes_every_job_exactly_once(transactional_db, tmp_path):
-    # The copy needs the migrations' data (the role groups and their permissions), which an
-    # earlier transactional test in the same worker may have flushed.
-    sync_role_groups(django_apps)
+def test_a_real_worker_killed_twice_finishes_every_job_exactly_once(role_groups, tmp_path):
     database = tmp_path / "relay.sqlite3"
     connection.ensure_connection()
     target = sqlite3.connect(database)

@@ -22,6 +22,8 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client, RequestFactory
 from django.urls import Resolver404, resolve
@@ -211,8 +213,16 @@ def _send(path: str, *, length: int, content_type: str, cookie: str, **headers):
     )
     environ["wsgi.input"] = stream
     status = []
-    chunks = WSGIHandler()(environ, lambda code, _headers, *_: status.append(code))
-    b"".join(chunks)
+    # As Django's test client does: the handler would otherwise close the database connection
+    # when the request starts and ends, which on PostgreSQL ends the test's own transaction.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        chunks = WSGIHandler()(environ, lambda code, _headers, *_: status.append(code))
+        b"".join(chunks)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     return int(status[0].split()[0]), stream.consumed
 
 

@@ -25,6 +25,8 @@ from lms.audit.services import audit_chain_lock, audit_record
 from tests.factories.certificates import record_external
 from tests.factories.field import start
 
+# serialized_rollback, as the sign-off chain's concurrency tests: their flush then leaves the
+# content types for the next serialized test to restore, instead of re-creating them.
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="row locks and advisory locks are PostgreSQL's"
 )
@@ -65,7 +67,7 @@ def _audit_while_held(hold, organisation) -> None:
     assert errors == []
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_locked_training_leaves_its_organisation_free(city):
     training = start(trainee=city.learner, supervisor=city.supervisor.user, fto=city.fto.user)
 
@@ -78,7 +80,7 @@ def test_a_locked_training_leaves_its_organisation_free(city):
     assert AuditEvent.objects.filter(target="lock").count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_credential_being_decided_leaves_its_organisation_free(city):
     credential = record_external(holder=city.learner.user)
 
