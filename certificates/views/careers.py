@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from certificates.forms import StatusOnForm
@@ -15,6 +14,7 @@ from certificates.models import JobRole
 from certificates.pathway_map import pathway_map_svg
 from certificates.selectors import careers as selectors
 from certificates.services.careers import career_interest_set
+from lms.navigation import local_target
 
 INTEREST_VALUES = {"1": True, "0": False}
 BACK_TO = {"careers:mine", "careers:role"}  # where the interest form may send the person back
@@ -84,10 +84,8 @@ def role(request, role_id: int):
 def _back(request, role: JobRole) -> str:
     """Where the form came from: My career or a role page (never another site, nor the
     interest URL itself, which a page re-rendered after a refused form carries)."""
-    target = request.POST.get("next", "")
-    if target.startswith("/careers/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
+    target = local_target(request, request.POST.get("next"), "")
+    if target.startswith("/careers/"):
         try:
             view_name = resolve(target.split("?", 1)[0]).view_name
         except Resolver404:
